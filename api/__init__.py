@@ -1,0 +1,1 @@
+"""The HTTP API: a Litestar application over the register's domain services."""

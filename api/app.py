@@ -1,0 +1,101 @@
+"""``create_app(settings)``: the one place the application is assembled."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.auth import auth_middleware
+from api.deps import provide_actor, provide_expected_version, provide_session
+from api.guards import requires_role
+from api.middleware import echo_request_id, json_body_middleware, request_id_middleware
+from api.openapi import openapi_config
+from api.problems import EXCEPTION_HANDLERS
+from api.routes.directors import DirectorController
+from api.routes.health import HealthController
+from api.routes.me import MeController
+from api.routes.organisations import OrganisationController
+from api.routes.problem_types import ProblemTypeController
+from register.db import create_engine, create_session_factory, resolve_database_url
+from register.settings import Settings
+from register.tokens import TokenVerifier, ensure_local_keys
+
+ROUTE_HANDLERS = [
+    HealthController,
+    ProblemTypeController,
+    MeController,
+    OrganisationController,
+    DirectorController,
+]
+
+
+def build_token_verifier(settings: Settings) -> TokenVerifier:
+    """Trust the configured identity provider's keys, or the local key pair in the data folder."""
+    if settings.token_jwks_url:
+        return TokenVerifier(
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+            jwks_url=settings.token_jwks_url,
+            leeway_seconds=settings.token_leeway_seconds,
+        )
+    jwks_file = settings.token_jwks_file or ensure_local_keys(settings.keys_dir)
+    return TokenVerifier(
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        jwks_file=jwks_file,
+        leeway_seconds=settings.token_leeway_seconds,
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: AsyncEngine | None = None,
+    session_factory: async_sessionmaker[AsyncSession] | None = None,
+) -> Litestar:
+    """The register's HTTP application. Tests pass their own engine and session factory."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncIterator[None]:
+        """Open the database pool at start-up unless one was handed in; close what we opened."""
+        if engine is not None:
+            yield
+            return
+        app.state.engine = create_engine(await resolve_database_url(settings), pool_size=settings.pool_size)
+        app.state.session_factory = create_session_factory(app.state.engine)
+        try:
+            yield
+        finally:
+            await app.state.engine.dispose()
+
+    state = State({"token_verifier": build_token_verifier(settings), "settings": settings})
+    if engine is not None:
+        state.engine = engine
+        state.session_factory = session_factory or create_session_factory(engine)
+
+    return Litestar(
+        route_handlers=ROUTE_HANDLERS,
+        lifespan=[database],
+        middleware=[request_id_middleware, json_body_middleware, auth_middleware()],
+        guards=[requires_role],
+        before_send=[echo_request_id],
+        dependencies={
+            "session": Provide(provide_session),
+            "actor": Provide(provide_actor),
+            "expected_version": Provide(provide_expected_version),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi_config(version("fpp-register")),
+        request_max_body_size=settings.request_max_body_bytes,
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level.upper(), "handlers": ["queue_listener"]},
+            log_exceptions="debug",
+        ),
+        state=state,
+    )

@@ -1,0 +1,79 @@
+"""Dependency providers: the per-request transaction, the acting principal, conditional-request headers."""
+
+import re
+import uuid
+from collections.abc import AsyncGenerator
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.params import HeaderParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from register.access.principal import Actor, Principal
+from register.errors import InvalidInput, PreconditionFailed, PreconditionRequired, Unauthenticated
+
+_PURPOSE = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+PurposeHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name="X-Purpose",
+        required=False,
+        max_length=200,
+        description="Why you are reading or changing this record; kept in the audit trail.",
+    ),
+]
+IfMatchHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        max_length=40,
+        description="The ETag from your last read of the record.",
+    ),
+]
+
+
+async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+    """One transaction per request: committed after the handler, rolled back if anything raised."""
+    async with state.session_factory() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+async def provide_actor(request: Request[Any, Any, Any], purpose: PurposeHeader = None) -> Actor:
+    """The authenticated caller with this request's id and stated purpose."""
+    principal = request.user
+    if not isinstance(principal, Principal):
+        raise Unauthenticated("Send a bearer token: `Authorization: Bearer <token>`.")
+    if purpose is not None and not _PURPOSE.match(purpose):
+        raise InvalidInput("X-Purpose must be 1 to 200 printable characters.")
+    return Actor(principal=principal, request_id=request.scope["state"].get("request_id"), purpose=purpose)
+
+
+async def provide_expected_version(if_match: IfMatchHeader = None) -> int:
+    """The version named by ``If-Match``: 428 when it is missing, 412 when it is not a version of ours."""
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired(
+            "Changes need an If-Match header with the ETag of your last read, so that nobody's change is lost."
+        )
+    match = _ETAG.match(if_match.strip())
+    if match is None:
+        raise PreconditionFailed("If-Match does not name a version of this record; read it again and use its ETag.")
+    return int(match.group(1))
+
+
+def etag(version: int) -> str:
+    """The ETag of a record at ``version``."""
+    return f'"{version}"'
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex

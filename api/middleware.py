@@ -1,0 +1,60 @@
+"""Plain ASGI middleware: request ids, and refusing request bodies that are not JSON."""
+
+import re
+from typing import Any
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.deps import new_request_id
+from register.errors import UnsupportedMediaType
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_JSON = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;.*)?$", re.IGNORECASE)
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def request_id_middleware(app: ASGIApp) -> ASGIApp:
+    """Give every request an id: the caller's ``X-Request-ID`` when well-formed, else a new one."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP:
+            given = _header(scope, b"x-request-id")
+            request_id = given if given and _REQUEST_ID.match(given) else new_request_id()
+            scope.setdefault("state", {})["request_id"] = request_id
+        await app(scope, receive, send)
+
+    return middleware
+
+
+async def echo_request_id(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: every response, problems included, carries the request id."""
+    if message["type"] == "http.response.start":
+        request_id = scope.get("state", {}).get("request_id")
+        if request_id:
+            headers = list(message.get("headers", []))
+            headers.append((b"x-request-id", request_id.encode()))
+            message["headers"] = headers
+
+
+def json_body_middleware(app: ASGIApp) -> ASGIApp:
+    """415 for a request body that is not declared as JSON (the API takes nothing else)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and scope.get("method") in _BODY_METHODS:
+            length = _header(scope, b"content-length")
+            has_body = (length not in (None, "0")) or _header(scope, b"transfer-encoding") is not None
+            content_type = _header(scope, b"content-type")
+            if has_body and not (content_type and _JSON.match(content_type)):
+                raise UnsupportedMediaType("Send the request body as JSON with `Content-Type: application/json`.")
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    headers: Any = scope.get("headers", [])
+    for key, value in headers:
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None

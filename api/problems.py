@@ -1,0 +1,236 @@
+"""The one place where errors become RFC 9457 problem responses (``application/problem+json``)."""
+
+import logging
+from typing import Any
+
+import asyncpg
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from register.errors import RegisterError
+
+log = logging.getLogger("register.api")
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "/problems/"
+
+# Every problem type the API sends, with its status and title: also served as documentation at /problems/{slug}.
+PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {}
+
+
+def _register_types() -> None:
+    def walk(cls: type[RegisterError]) -> None:
+        PROBLEM_TYPES.setdefault(cls.slug, (cls.status, cls.title, (cls.__doc__ or "").strip()))
+        for sub in cls.__subclasses__():
+            walk(sub)
+
+    walk(RegisterError)
+    PROBLEM_TYPES.update(
+        {
+            "validation-error": (
+                400,
+                "The request is not valid",
+                "A field, parameter or header failed validation.",
+            ),
+            "malformed-request": (
+                400,
+                "The request could not be read",
+                "The body is not valid JSON, or similar.",
+            ),
+            "method-not-allowed": (405, "Method not allowed", "This path does not support that HTTP method."),
+            "payload-too-large": (413, "Request body too large", "The request body exceeds the size limit."),
+            "too-many-requests": (429, "Too many requests", "Slow down and retry after the time given."),
+            "internal-error": (
+                500,
+                "Internal error",
+                "An unexpected error; quote the request id when reporting it.",
+            ),
+        }
+    )
+
+
+_register_types()
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response[dict[str, Any]]:
+    """Build the problem document; extension members carry ids and field errors."""
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    request_id = request.scope.get("state", {}).get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    body.update({k: v for k, v in extensions.items() if v is not None})
+    return Response(content=body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def handle_register_error(request: Request[Any, Any, Any], exc: RegisterError) -> Response[dict[str, Any]]:
+    headers = {"WWW-Authenticate": 'Bearer realm="register"'} if exc.status == 401 else None
+    extensions = {k: str(v) if not isinstance(v, int | str | list | dict) else v for k, v in exc.extensions.items()}
+    return problem_response(
+        request,
+        status=exc.status,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        headers=headers,
+        **extensions,
+    )
+
+
+def _field_errors(extra: Any) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
+    for item in extra if isinstance(extra, list) else []:
+        if isinstance(item, dict):
+            message = str(item.get("message", "is not valid")).removeprefix("Value error, ")
+            errors.append({"field": item.get("key"), "message": message, "source": item.get("source")})
+    return errors
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        errors = _field_errors(exc.extra)
+        summary = "; ".join(f"{e['field'] or 'request'}: {e['message']}" for e in errors[:5])
+        detail = f"The request is not valid: {summary}." if summary else "The request is not valid."
+        return problem_response(
+            request,
+            status=400,
+            slug="validation-error",
+            title="The request is not valid",
+            detail=detail,
+            errors=errors or None,
+        )
+    if isinstance(exc, NotAuthorizedException):
+        return problem_response(
+            request,
+            status=401,
+            slug="unauthenticated",
+            title="Authentication required",
+            detail=exc.detail or "Send a valid bearer token in the Authorization header.",
+            headers={"WWW-Authenticate": 'Bearer realm="register"'},
+        )
+    if isinstance(exc, PermissionDeniedException):
+        return problem_response(
+            request,
+            status=403,
+            slug="forbidden",
+            title="Not allowed for your role",
+            detail=exc.detail or "Your role may not use this operation.",
+        )
+    if isinstance(exc, NotFoundException):
+        return problem_response(
+            request, status=404, slug="not-found", title="Not found", detail="There is nothing at this path."
+        )
+    if isinstance(exc, MethodNotAllowedException):
+        return problem_response(
+            request,
+            status=405,
+            slug="method-not-allowed",
+            title="Method not allowed",
+            detail=f"{request.method} is not supported on this path.",
+            headers=dict(exc.headers or {}),
+        )
+    if status == 413:
+        return problem_response(
+            request,
+            status=413,
+            slug="payload-too-large",
+            title="Request body too large",
+            detail="The request body is larger than this service accepts.",
+        )
+    if status == 429:
+        return problem_response(
+            request,
+            status=429,
+            slug="too-many-requests",
+            title="Too many requests",
+            detail=exc.detail or "Too many requests; retry later.",
+            headers=dict(exc.headers or {}),
+        )
+    if 400 <= status < 500:
+        return problem_response(
+            request,
+            status=status,
+            slug="malformed-request",
+            title="The request could not be read",
+            detail=_client_detail(exc),
+        )
+    return handle_unexpected(request, exc)
+
+
+def _client_detail(exc: HTTPException) -> str:
+    text = str(exc.detail or "")
+    if "decod" in text.lower() or "json" in text.lower():
+        return "The request body is not valid JSON."
+    return text or "The request could not be read."
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """Database outages become 503, integrity errors 409; anything else is a logged 500 with no internals."""
+    if isinstance(exc, IntegrityError):
+        return problem_response(
+            request,
+            status=409,
+            slug="conflict",
+            title="Conflict with the current state",
+            detail="The change conflicts with a record already on the register; read the current state and retry.",
+        )
+    if _is_outage(exc):
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return problem_response(
+            request,
+            status=503,
+            slug="unavailable",
+            title="Service temporarily unavailable",
+            detail="The register's database cannot be reached just now; retry shortly.",
+            headers={"Retry-After": "5"},
+        )
+    log.exception("unexpected error", extra={"request_id": request.scope.get("state", {}).get("request_id")})
+    return problem_response(
+        request,
+        status=HTTP_500_INTERNAL_SERVER_ERROR,
+        slug="internal-error",
+        title="Internal error",
+        detail="Something went wrong on our side; nothing was changed. Quote the request id if you report it.",
+    )
+
+
+def _is_outage(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError) and isinstance(
+        exc.orig, asyncpg.exceptions.CannotConnectNowError | asyncpg.exceptions.ConnectionDoesNotExistError
+    ):
+        return True
+    return isinstance(exc, OSError | asyncpg.exceptions.CannotConnectNowError | asyncpg.exceptions.InterfaceError)
+
+
+EXCEPTION_HANDLERS: Any = {
+    RegisterError: handle_register_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,1 @@
+"""One module per resource; handlers are thin: one service call, one schema back."""

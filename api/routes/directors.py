@@ -1,0 +1,109 @@
+"""Directors: trusts add and keep their own; regulators and auditors read all; a director reads their own."""
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import etag
+from api.guards import roles
+from api.openapi import problems
+from api.pagination import Cursor, Limit, page_response
+from register.access.principal import Actor, Role
+from register.directors import service
+from schemas.common import Page
+from schemas.directors import DirectorCreate, DirectorRead, DirectorSummary, DirectorUpdate
+from schemas.organisations import OdsCode
+
+READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
+AsOf = Annotated[
+    dt.datetime | None,
+    QueryParameter(description="Read the record as it stood at this time (ISO 8601 with a time zone)."),
+]
+OdsFilter = Annotated[OdsCode | None, QueryParameter(description="Only directors appointed at this organisation.")]
+
+
+class DirectorController(Controller):
+    path = "/v1/directors"
+    tags = ["directors"]
+
+    @get("/", opt=roles(*READERS), responses=problems(400, 401, 403))
+    async def list_directors(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        ods_code: OdsFilter = None,
+    ) -> Response[Page[DirectorSummary]]:
+        """List the directors you may see (a trust: its own board; regulators and auditors: everyone)."""
+        rows, next_cursor = await service.list_directors(session, actor, limit=limit, cursor=cursor, ods_code=ods_code)
+        return page_response(request, [DirectorSummary.model_validate(r) for r in rows], next_cursor)
+
+    @post("/", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 409, 415, 422))
+    async def create_director(
+        self,
+        data: JSONBody[DirectorCreate],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> Response[DirectorRead]:
+        """Add a director with their board appointment at your trust (trust HR)."""
+        file = await service.create_director(
+            session,
+            actor,
+            given_name=data.given_name,
+            family_name=data.family_name,
+            date_of_birth=data.date_of_birth,
+            former_names=[n.model_dump() for n in data.former_names],
+            registrations=[r.to_domain() for r in data.registrations],
+            appointment=data.appointment.to_domain(),
+        )
+        body = DirectorRead.from_file(file)
+        return Response(
+            body, status_code=201, headers={"ETag": etag(body.version), "Location": f"{self.path}/{body.id}"}
+        )
+
+    @get("/{director_id:uuid}", opt=roles(*READERS), responses=problems(400, 401, 403, 404))
+    async def get_director(
+        self,
+        director_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        as_of: AsOf = None,
+    ) -> Response[DirectorRead]:
+        """Read a director's record, now or as of a past time."""
+        file = await service.get_director(session, actor, director_id, as_of=_aware(as_of))
+        body = DirectorRead.from_file(file)
+        return Response(body, headers={"ETag": etag(body.version)})
+
+    @patch(
+        "/{director_id:uuid}",
+        opt=roles(Role.TRUST_HR),
+        responses=problems(400, 401, 403, 404, 412, 415, 422, 428),
+    )
+    async def update_director(
+        self,
+        director_id: FromPath[uuid.UUID],
+        data: JSONBody[DirectorUpdate],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        expected_version: NamedDependency[int],
+    ) -> Response[DirectorRead]:
+        """Correct a director's names or date of birth (needs If-Match with the ETag of your last read)."""
+        file = await service.update_director(
+            session, actor, director_id, expected_version=expected_version, changes=data.changes()
+        )
+        body = DirectorRead.from_file(file)
+        return Response(body, headers={"ETag": etag(body.version)})
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """A time without a zone is read as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value

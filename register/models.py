@@ -1,0 +1,18 @@
+"""Every table model, imported in one place for Alembic and the drift test."""
+
+from register.audit.models import AuditEvent
+from register.base import metadata
+from register.directors.models import Director, ProfessionalRegistration
+from register.employment.models import EmploymentRecord
+from register.organisations.models import Organisation
+from register.versions.models import RecordVersion
+
+__all__ = [
+    "AuditEvent",
+    "Director",
+    "EmploymentRecord",
+    "Organisation",
+    "ProfessionalRegistration",
+    "RecordVersion",
+    "metadata",
+]

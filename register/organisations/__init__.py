@@ -1,0 +1,1 @@
+"""Organisations named by their ODS code: trusts, ICBs and national bodies."""

@@ -1,0 +1,43 @@
+"""Configuration, read from the environment with the prefix ``REGISTER_``."""
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service needs to know about where it runs."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTER_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL (postgresql://...). When unset an embedded server is started in data_dir.",
+    )
+    database_name: str = Field(default="register", description="Database used on the embedded server.")
+    data_dir: Path = Field(default=Path("data"), description="Folder for the embedded database and local keys.")
+    token_issuer: str = Field(default="fpp-register-local", description="Expected `iss` of bearer tokens.")
+    token_audience: str = Field(default="fpp-register", description="Expected `aud` of bearer tokens.")
+    token_jwks_url: str | None = Field(default=None, description="JWKS URL of the identity provider.")
+    token_jwks_file: Path | None = Field(
+        default=None,
+        description="JWKS file of trusted public keys; defaults to the local key set in data_dir.",
+    )
+    token_leeway_seconds: int = Field(default=30, ge=0, le=300, description="Clock skew allowed on exp/nbf.")
+    log_level: str = Field(default="INFO", description="Python logging level.")
+    pool_size: int = Field(default=10, ge=1, le=200, description="Database connections per worker.")
+    request_max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body accepted.")
+    page_limit_default: int = Field(default=50, ge=1, le=1000)
+    page_limit_max: int = Field(default=200, ge=1, le=1000)
+
+    @cached_property
+    def keys_dir(self) -> Path:
+        """Folder holding the local signing key pair used when no identity provider is configured."""
+        return self.data_dir.resolve() / "keys"
+
+    @cached_property
+    def pgdata_dir(self) -> Path:
+        """Folder of the embedded PostgreSQL cluster."""
+        return self.data_dir.resolve() / "pg"

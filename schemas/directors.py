@@ -1,0 +1,182 @@
+"""Directors and the parts of their record shown with them."""
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, Field, model_validator
+
+from register.directors.models import RegistrationStatus
+from register.directors.service import DirectorFile, NewAppointment, NewRegistration
+from register.employment.models import AppointmentType, BoardRole
+from register.identifiers import RegistrationBody, check_registration_number
+from schemas.common import Request, Response
+
+
+def _no_control_characters(value: str) -> str:
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _plausible_birth_date(value: dt.date) -> dt.date:
+    today = dt.date.today()
+    try:
+        adult = today.replace(year=today.year - 18)
+    except ValueError:  # 29 February
+        adult = today.replace(year=today.year - 18, day=28)
+    if value < dt.date(1900, 1, 1):
+        raise ValueError("must be after 1900-01-01")
+    if value > adult:
+        raise ValueError("a board director must be at least 18 years old")
+    return value
+
+
+PersonName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_control_characters)]
+BirthDate = Annotated[dt.date, AfterValidator(_plausible_birth_date)]
+
+
+class FormerName(Request):
+    """A name the director was known by before."""
+
+    given_name: PersonName
+    family_name: PersonName
+
+
+class RegistrationIn(Request):
+    """A professional registration, its number in the regulator's format."""
+
+    body: RegistrationBody = Field(description="GMC, NMC, HCPC, GPhC, GDC, SWE or other.")
+    number: str = Field(min_length=1, max_length=30, description="E.g. GMC 1234567, NMC 01A2345N.")
+
+    @model_validator(mode="after")
+    def _number_fits_body(self) -> Self:
+        self.number = check_registration_number(self.body, self.number)
+        return self
+
+    def to_domain(self) -> NewRegistration:
+        return NewRegistration(body=self.body, number=self.number)
+
+
+class AppointmentIn(Request):
+    """A board appointment at the caller's own organisation."""
+
+    board_role: BoardRole
+    appointment_type: AppointmentType = AppointmentType.PERMANENT
+    start_date: dt.date
+    end_date: dt.date | None = Field(default=None, description="Planned end, if known.")
+    role_title: str | None = Field(default=None, max_length=200, description="Defaults from the board role.")
+    portfolio: str | None = Field(
+        default=None,
+        max_length=100,
+        description="For executive directors: finance, medical, nursing, people, ...",
+    )
+    senior_independent_director: bool = False
+    deputy_chair: bool = False
+    voting: bool | None = Field(default=None, description="Defaults to false for non-voting roles, else true.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        if self.senior_independent_director and self.board_role is not BoardRole.NON_EXECUTIVE_DIRECTOR:
+            raise ValueError("only a non-executive director can be the senior independent director")
+        return self
+
+    def to_domain(self) -> NewAppointment:
+        return NewAppointment(**self.model_dump())
+
+
+class DirectorCreate(Request):
+    """A person joining the register, with their appointment at the caller's trust."""
+
+    given_name: PersonName
+    family_name: PersonName
+    date_of_birth: BirthDate
+    former_names: list[FormerName] = Field(default_factory=list, max_length=20)
+    registrations: list[RegistrationIn] = Field(default_factory=list, max_length=10)
+    appointment: AppointmentIn
+
+    @model_validator(mode="after")
+    def _registrations_distinct(self) -> Self:
+        keys = [(r.body, r.number) for r in self.registrations]
+        if len(keys) != len(set(keys)):
+            raise ValueError("the same registration is listed twice")
+        return self
+
+
+class DirectorUpdate(Request):
+    """Corrections to a director's identity details; send only what changes."""
+
+    given_name: PersonName | None = None
+    family_name: PersonName | None = None
+    date_of_birth: BirthDate | None = None
+    former_names: list[FormerName] | None = Field(default=None, max_length=20)
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be cleared")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class RegistrationRead(Response):
+    """A professional registration."""
+
+    id: uuid.UUID
+    body: RegistrationBody
+    number: str
+    status: RegistrationStatus
+    verified: bool
+    verified_by: str | None = None
+    verified_on: dt.date | None = None
+    version: int
+
+
+class AppointmentRead(Response):
+    """A board appointment."""
+
+    id: uuid.UUID
+    ods_code: str | None
+    employer_name: str
+    role_title: str
+    board_role: BoardRole
+    portfolio: str | None = None
+    appointment_type: AppointmentType
+    start_date: dt.date
+    end_date: dt.date | None = None
+    senior_independent_director: bool
+    deputy_chair: bool
+    voting: bool
+    version: int
+
+
+class DirectorSummary(Response):
+    """A director in a list."""
+
+    id: uuid.UUID
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+    synthetic: bool = Field(description="True for demonstration records that describe no real person.")
+    version: int
+
+
+class DirectorRead(DirectorSummary):
+    """A director's record with registrations and board appointments."""
+
+    former_names: list[FormerName]
+    registrations: list[RegistrationRead]
+    appointments: list[AppointmentRead]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_file(cls, file: DirectorFile) -> "DirectorRead":
+        return cls.model_validate(
+            {**file.director, "registrations": file.registrations, "appointments": file.appointments}
+        )
