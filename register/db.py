@@ -74,7 +74,16 @@ async def ensure_database(admin_url: URL, name: str, *, recreate: bool = False) 
         await conn.close()
 
 
-async def resolve_database_url(settings: Settings) -> URL:
+async async def drop_database(admin_url: URL, name: str) -> None:
+    """Drop database ``name`` if it exists (tests use throw-away databases)."""
+    conn = await asyncpg.connect(**asyncpg_dsn(admin_url))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def resolve_database_url(settings: Settings) -> URL:
     """The database the service uses: ``REGISTER_DATABASE_URL`` or the embedded server's database."""
     if settings.database_url:
         return sqlalchemy_url(settings.database_url)

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 from faker import Faker
-from sqlmodel import col
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from register.access.principal import Actor, Principal, Role
 from register.db import transaction

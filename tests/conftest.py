@@ -17,14 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from api.app import create_app
 from register import migrate
-from register.db import create_engine, ensure_database, sqlalchemy_url, start_embedded_server
+from register.db import create_engine, drop_database, ensure_database, sqlalchemy_url, start_embedded_server
 from register.identifiers import OrganisationKind, Region
 from register.organisations.models import Organisation
 from register.settings import Settings
 from register.tokens import ensure_local_keys, sign_local_token
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEST_DB = "register_test"
+# One database per test session, so that parallel runs on one server do not collide.
+TEST_DB = f"register_test_{os.getpid()}"
 
 
 def server_url() -> URL:
@@ -66,6 +67,7 @@ async def engine(admin_url: URL) -> AsyncIterator[AsyncEngine]:
     await migrate.upgrade(eng)
     yield eng
     await eng.dispose()
+    await drop_database(admin_url.set(database="postgres"), TEST_DB)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Foundation: organisations, directors, registrations, employment, record versions, audit events.
 
-Revision ID: 04a791860537
+Revision ID: 0001_foundation
 Revises:
 Create Date: 2026-11-23 22:10:58.154264
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "04a791860537"
+revision: str = "0001_foundation"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
