@@ -74,7 +74,7 @@ async def ensure_database(admin_url: URL, name: str, *, recreate: bool = False) 
         await conn.close()
 
 
-async async def drop_database(admin_url: URL, name: str) -> None:
+async def drop_database(admin_url: URL, name: str) -> None:
     """Drop database ``name`` if it exists (tests use throw-away databases)."""
     conn = await asyncpg.connect(**asyncpg_dsn(admin_url))
     try:
