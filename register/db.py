@@ -83,7 +83,7 @@ async def drop_database(admin_url: URL, name: str) -> None:
         await conn.close()
 
 
-def resolve_database_url(settings: Settings) -> URL:
+async def resolve_database_url(settings: Settings) -> URL:
     """The database the service uses: ``REGISTER_DATABASE_URL`` or the embedded server's database."""
     if settings.database_url:
         return sqlalchemy_url(settings.database_url)
