@@ -12,11 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+import register.models  # noqa: F401  (every table on the metadata)
 from api.app import create_app
 from register import migrate
+from register.base import metadata
 from register.db import create_engine, drop_database, ensure_database, sqlalchemy_url, start_embedded_server
 from register.identifiers import OrganisationKind, Region
 from register.organisations.models import Organisation
@@ -106,6 +109,7 @@ async def client(
 
 
 TokenFactory = Callable[..., dict[str, str]]
+Orgs = dict[str, Organisation]
 
 
 @pytest.fixture
@@ -189,3 +193,39 @@ def create_director(client: httpx.AsyncClient, auth: TokenFactory, orgs: dict[st
         return data
 
     return make
+
+
+@pytest.fixture
+async def committed_client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on its own connection pool, committing for real (for concurrency tests); emptied afterwards."""
+    app = create_app(settings, engine=engine)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://register.test") as c:
+            yield c
+    finally:
+        async with engine.begin() as connection:
+            tables = ", ".join(t.name for t in reversed(metadata.sorted_tables))
+            await connection.execute(sa.text(f"TRUNCATE {tables} CASCADE"))
+
+
+@pytest.fixture
+async def committed_director(
+    committed_client: httpx.AsyncClient, engine: AsyncEngine, auth: TokenFactory
+) -> dict[str, Any]:
+    """A trust (RJ1) and one of its directors, committed."""
+    async with async_sessionmaker(bind=engine)() as session:
+        session.add(
+            Organisation(
+                ods_code="RJ1",
+                name="Guy's and St Thomas' NHS Foundation Trust",
+                kind=OrganisationKind.FOUNDATION_TRUST,
+                region=Region.LONDON,
+                version=1,
+            )
+        )
+        await session.commit()
+    response = await committed_client.post("/v1/directors", json=director_body(), headers=auth("trust_hr", org="RJ1"))
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data

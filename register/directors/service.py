@@ -14,7 +14,7 @@ from register.access.principal import Actor
 from register.audit.service import record_event, record_reads
 from register.directors.models import Director, ProfessionalRegistration
 from register.employment.models import AppointmentType, BoardRole, EmploymentKind, EmploymentRecord
-from register.errors import DuplicateDirector, Forbidden, NotFound, PreconditionFailed, RuleViolation
+from register.errors import DuplicateDirector, Forbidden, InvalidInput, NotFound, PreconditionFailed, RuleViolation
 from register.identifiers import RegistrationBody
 from register.names import name_key
 from register.organisations.models import Organisation
@@ -191,7 +191,7 @@ async def list_directors(
         sa.select(Director).where(policy.visible_directors(actor.principal)).order_by(col(Director.id)).limit(limit + 1)
     )
     if cursor:
-        query = query.where(col(Director.id) > uuid.UUID(str(decode_cursor(cursor, ("id",))["id"])))
+        query = query.where(col(Director.id) > _cursor_id(cursor))
     if ods_code:
         query = query.where(policy.appointed_at(ods_code))
     rows = list((await session.execute(query)).scalars())
@@ -337,6 +337,13 @@ async def _refuse_duplicates(
         }
         if wanted & theirs:
             raise DuplicateDirector(advice, matched_on="name_and_date_of_birth")
+
+
+def _cursor_id(cursor: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(decode_cursor(cursor, ("id",))["id"]))
+    except ValueError:
+        raise InvalidInput("the cursor is not one this service issued; start again without it") from None
 
 
 def _default_title(role: BoardRole, portfolio: str | None) -> str:

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -81,7 +82,7 @@ async def file_as_of(session: AsyncSession, director_id: uuid.UUID, at: dt.datet
         sa.select(col(RecordVersion.record_type), col(RecordVersion.change), col(RecordVersion.data))
         .where(col(RecordVersion.director_id) == director_id, col(RecordVersion.changed_at) <= at)
         .order_by(col(RecordVersion.record_type), col(RecordVersion.record_id), col(RecordVersion.version).desc())
-        .distinct(col(RecordVersion.record_type), col(RecordVersion.record_id))
+        .ext(distinct_on(col(RecordVersion.record_type), col(RecordVersion.record_id)))
     )
     grouped: dict[str, list[dict[str, Any]]] = {}
     for record_type, change, data in await session.execute(latest):
