@@ -8,15 +8,17 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.auth import auth_middleware
-from api.deps import provide_actor, provide_expected_version, provide_session
+from api.deps import provide_actor, provide_expected_version, provide_session, provide_settings
 from api.guards import requires_role
 from api.middleware import echo_request_id, json_body_middleware, request_id_middleware
 from api.openapi import openapi_config
 from api.problems import EXCEPTION_HANDLERS
 from api.routes.directors import DirectorController
+from api.routes.directors_file import FILE_ROUTES
 from api.routes.health import HealthController
 from api.routes.me import MeController
 from api.routes.organisations import OrganisationController
@@ -25,12 +27,13 @@ from register.db import create_engine, create_session_factory, resolve_database_
 from register.settings import Settings
 from register.tokens import TokenVerifier, ensure_local_keys
 
-ROUTE_HANDLERS = [
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HealthController,
     ProblemTypeController,
     MeController,
     OrganisationController,
     DirectorController,
+    *FILE_ROUTES,
 ]
 
 
@@ -89,6 +92,7 @@ def create_app(
             "session": Provide(provide_session),
             "actor": Provide(provide_actor),
             "expected_version": Provide(provide_expected_version),
+            "settings": Provide(provide_settings, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(version("fpp-register")),

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from register.access.principal import Actor, Principal
 from register.errors import InvalidInput, PreconditionFailed, PreconditionRequired, Unauthenticated
+from register.settings import Settings
 
 _PURPOSE = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
@@ -46,6 +47,12 @@ async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
             raise
         else:
             await session.commit()
+
+
+def provide_settings(state: State) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = state.settings
+    return settings
 
 
 async def provide_actor(request: Request[Any, Any, Any], purpose: PurposeHeader = None) -> Actor:

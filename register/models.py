@@ -3,16 +3,19 @@
 from register.audit.models import AuditEvent
 from register.base import metadata
 from register.directors.models import Director, ProfessionalRegistration
-from register.employment.models import EmploymentRecord
+from register.employment.models import EmploymentRecord, GapExplanation
 from register.organisations.models import Organisation
+from register.qualifications.models import Qualification
 from register.versions.models import RecordVersion
 
 __all__ = [
     "AuditEvent",
     "Director",
     "EmploymentRecord",
+    "GapExplanation",
     "Organisation",
     "ProfessionalRegistration",
+    "Qualification",
     "RecordVersion",
     "metadata",
 ]

@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     page_limit_default: int = Field(default=50, ge=1, le=1000)
     page_limit_max: int = Field(default=200, ge=1, le=1000)
 
+    employment_future_start_days: int = Field(
+        default=90, ge=0, le=730, description="How far ahead an employment entry may start (days)."
+    )
+    coverage_gap_threshold_days: int = Field(
+        default=28, ge=0, le=365, description="Gaps in employment longer than this are reported (days)."
+    )
+
     @cached_property
     def keys_dir(self) -> Path:
         """Folder holding the local signing key pair used when no identity provider is configured."""

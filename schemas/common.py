@@ -1,8 +1,10 @@
 """Shared schema pieces: the base config, pages and problem details."""
 
-from typing import Any, Generic, TypeVar
+import datetime as dt
+import uuid
+from typing import Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 T = TypeVar("T")
 
@@ -50,3 +52,34 @@ class Problem(BaseModel):
 
 def problem_example(**extra: Any) -> dict[str, Any]:
     return {"type": "/problems/not-found", "title": "Not found", "status": 404, "detail": "...", **extra}
+
+
+class Withdrawal(Request):
+    """Withdraw a record entered in error; it leaves current views and stays in the history."""
+
+    reason: str = Field(min_length=3, max_length=500, description="Why the record is withdrawn.")
+
+
+class Verification(Request):
+    """Whether an item was checked against its source, by whom and when."""
+
+    verified: bool = Field(default=False, description="Checked against the issuing body's own record.")
+    verified_by: str | None = Field(default=None, max_length=200, description="Who checked it.")
+    verified_on: dt.date | None = Field(default=None, description="When it was checked.")
+
+    @model_validator(mode="after")
+    def _verification_complete(self) -> Self:
+        if self.verified and (not self.verified_by or self.verified_on is None):
+            raise ValueError("a verified item needs verified_by and verified_on")
+        if self.verified_on is not None and self.verified_on > dt.date.today():
+            raise ValueError("verified_on cannot be in the future")
+        return self
+
+
+class PartRead(Response):
+    """Fields every part of a director's file has."""
+
+    id: uuid.UUID
+    version: int = Field(description="Current version; also the ETag.")
+    created_at: dt.datetime
+    updated_at: dt.datetime

@@ -6,11 +6,10 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from register.directors.models import RegistrationStatus
 from register.directors.service import DirectorFile, NewAppointment, NewRegistration
 from register.employment.models import AppointmentType, BoardRole
-from register.identifiers import RegistrationBody, check_registration_number
 from schemas.common import Request, Response
+from schemas.registrations import RegistrationIn, RegistrationRead
 
 
 def _no_control_characters(value: str) -> str:
@@ -41,21 +40,6 @@ class FormerName(Request):
 
     given_name: PersonName
     family_name: PersonName
-
-
-class RegistrationIn(Request):
-    """A professional registration, its number in the regulator's format."""
-
-    body: RegistrationBody = Field(description="GMC, NMC, HCPC, GPhC, GDC, SWE or other.")
-    number: str = Field(min_length=1, max_length=30, description="E.g. GMC 1234567, NMC 01A2345N.")
-
-    @model_validator(mode="after")
-    def _number_fits_body(self) -> Self:
-        self.number = check_registration_number(self.body, self.number)
-        return self
-
-    def to_domain(self) -> NewRegistration:
-        return NewRegistration(body=self.body, number=self.number)
 
 
 class AppointmentIn(Request):
@@ -95,6 +79,10 @@ class DirectorCreate(Request):
     date_of_birth: BirthDate
     former_names: list[FormerName] = Field(default_factory=list, max_length=20)
     registrations: list[RegistrationIn] = Field(default_factory=list, max_length=10)
+
+    def registrations_domain(self) -> list[NewRegistration]:
+        return [NewRegistration(body=r.body, number=r.number) for r in self.registrations]
+
     appointment: AppointmentIn
 
     @model_validator(mode="after")
@@ -122,19 +110,6 @@ class DirectorUpdate(Request):
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
-
-
-class RegistrationRead(Response):
-    """A professional registration."""
-
-    id: uuid.UUID
-    body: RegistrationBody
-    number: str
-    status: RegistrationStatus
-    verified: bool
-    verified_by: str | None = None
-    verified_on: dt.date | None = None
-    version: int
 
 
 class AppointmentRead(Response):

@@ -60,7 +60,7 @@ class DirectorController(Controller):
             family_name=data.family_name,
             date_of_birth=data.date_of_birth,
             former_names=[n.model_dump() for n in data.former_names],
-            registrations=[r.to_domain() for r in data.registrations],
+            registrations=data.registrations_domain(),
             appointment=data.appointment.to_domain(),
         )
         body = DirectorRead.from_file(file)

@@ -35,14 +35,14 @@ class Principal:
     def from_claims(cls, claims: dict[str, Any]) -> "Principal":
         """Build a principal, refusing claims that do not describe a register user."""
         sub = claims.get("sub")
-        if not isinstance(sub, str) or not _SUB.match(sub):
+        if not isinstance(sub, str) or not _SUB.fullmatch(sub):
             raise ValueError("the token's subject is missing or malformed")
         try:
             role = Role(str(claims.get("role")))
         except ValueError:
             raise ValueError("the token's role is not one the register knows") from None
         org = claims.get("org")
-        if org is not None and (not isinstance(org, str) or not ODS_CODE.match(org)):
+        if org is not None and (not isinstance(org, str) or not ODS_CODE.fullmatch(org)):
             raise ValueError("the token's org is not an ODS code")
         director_id: uuid.UUID | None = None
         if claims.get("director_id") is not None:

@@ -14,19 +14,19 @@ from register.access.principal import Actor
 from register.audit.service import record_event, record_reads
 from register.directors.models import Director, ProfessionalRegistration
 from register.employment.models import AppointmentType, BoardRole, EmploymentKind, EmploymentRecord
+from register.employment.service import EmploymentEntry, build_record
 from register.errors import DuplicateDirector, Forbidden, InvalidInput, NotFound, PreconditionFailed, RuleViolation
 from register.identifiers import RegistrationBody
 from register.names import name_key
 from register.organisations.models import Organisation
 from register.pagination import decode_cursor, encode_cursor
+from register.parts import load_visible_director
+from register.versions.models import RecordVersion
 from register.versions.service import file_as_of, snapshot, write_version
 
 RECORD_TYPE = "director"
 REGISTRATION = "registration"
 EMPLOYMENT = "employment"
-
-# Non-voting executives and associate NEDs attend the board without a vote.
-_NON_VOTING_ROLES = frozenset({BoardRole.NON_VOTING_EXECUTIVE, BoardRole.ASSOCIATE_NED})
 
 
 @dataclass(frozen=True)
@@ -103,23 +103,22 @@ async def create_director(
     for reg in registrations:
         row = ProfessionalRegistration(director_id=director.id, body=reg.body, number=reg.number, version=1)
         session.add(row)
-    entry = EmploymentRecord(
-        director_id=director.id,
-        kind=EmploymentKind.BOARD_APPOINTMENT,
-        employer_name=org.name,
-        ods_code=org.ods_code,
-        role_title=appointment.role_title or _default_title(appointment.board_role, appointment.portfolio),
-        start_date=appointment.start_date,
-        end_date=appointment.end_date,
-        board_role=appointment.board_role,
-        portfolio=appointment.portfolio,
-        appointment_type=appointment.appointment_type,
-        senior_independent_director=appointment.senior_independent_director,
-        deputy_chair=appointment.deputy_chair,
-        voting=appointment.voting
-        if appointment.voting is not None
-        else appointment.board_role not in _NON_VOTING_ROLES,
-        version=1,
+    entry = build_record(
+        director.id,
+        EmploymentEntry(
+            kind=EmploymentKind.BOARD_APPOINTMENT,
+            ods_code=org.ods_code,
+            start_date=appointment.start_date,
+            end_date=appointment.end_date,
+            role_title=appointment.role_title,
+            board_role=appointment.board_role,
+            portfolio=appointment.portfolio,
+            appointment_type=appointment.appointment_type,
+            senior_independent_director=appointment.senior_independent_director,
+            deputy_chair=appointment.deputy_chair,
+            voting=appointment.voting,
+        ),
+        org,
     )
     session.add(entry)
     await session.flush()
@@ -154,7 +153,7 @@ async def get_director(
     session: AsyncSession, actor: Actor, director_id: uuid.UUID, *, as_of: dt.datetime | None = None
 ) -> DirectorFile:
     """A director's file as the caller may see it, now or as it stood at ``as_of``."""
-    director = await _load_visible(session, actor, director_id)
+    director = await load_visible_director(session, actor, director_id)
     if as_of is None:
         parts = await _current_parts(session, director_id)
         result = DirectorFile(
@@ -216,7 +215,7 @@ async def update_director(
     changes: dict[str, Any],
 ) -> DirectorFile:
     """Correct a director's identity details; the ``If-Match`` version must be the current one."""
-    director = await _load_visible(session, actor, director_id)
+    director = await load_visible_director(session, actor, director_id)
     if not policy.can_change_director(actor.principal):
         raise Forbidden("Your role may read this record but not change it.")
     if not changes:
@@ -289,17 +288,6 @@ async def _current_parts(session: AsyncSession, director_id: uuid.UUID) -> _Part
     return _Parts(list(regs.scalars()), list(apps.scalars()))
 
 
-async def _load_visible(session: AsyncSession, actor: Actor, director_id: uuid.UUID) -> Director:
-    director = (
-        await session.execute(
-            sa.select(Director).where(col(Director.id) == director_id, policy.visible_directors(actor.principal))
-        )
-    ).scalar_one_or_none()
-    if director is None:
-        raise NotFound(f"No director {director_id} that you may see is on the register.")
-    return director
-
-
 async def _refuse_duplicates(
     session: AsyncSession,
     given_name: str,
@@ -346,6 +334,39 @@ def _cursor_id(cursor: str) -> uuid.UUID:
         raise InvalidInput("the cursor is not one this service issued; start again without it") from None
 
 
-def _default_title(role: BoardRole, portfolio: str | None) -> str:
-    title = role.value.replace("_", " ").capitalize()
-    return f"{title} ({portfolio})" if portfolio else title
+async def list_versions(
+    session: AsyncSession,
+    actor: Actor,
+    director_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    record_type: str | None = None,
+) -> tuple[list[RecordVersion], str | None]:
+    """The history of every record in a director's file, oldest change first."""
+    await load_visible_director(session, actor, director_id)
+    query = (
+        sa.select(RecordVersion)
+        .where(col(RecordVersion.director_id) == director_id)
+        .order_by(col(RecordVersion.id))
+        .limit(limit + 1)
+    )
+    if record_type:
+        query = query.where(col(RecordVersion.record_type) == record_type)
+    if cursor:
+        after = decode_cursor(cursor, ("after",))["after"]
+        if not isinstance(after, int):
+            raise InvalidInput("the cursor is not one this service issued; start again without it")
+        query = query.where(col(RecordVersion.id) > after)
+    rows = list((await session.execute(query)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    await record_event(
+        session,
+        actor,
+        "director.versions",
+        record_type=RECORD_TYPE,
+        record_id=str(director_id),
+        director_id=director_id,
+    )
+    return rows, encode_cursor({"after": rows[-1].id}) if more else None

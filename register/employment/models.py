@@ -80,3 +80,23 @@ class EmploymentRecord(SQLModel, table=True):
     updated_at: dt.datetime | None = Field(default=None, sa_column=updated_at())
     withdrawn_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
     withdrawn_reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(500)))
+
+
+class GapExplanation(SQLModel, table=True):
+    """Why a director was not in employment for a period (FPPT: every gap in six years explained)."""
+
+    __tablename__ = "employment_gap_explanations"
+    __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="end_not_before_start"),)
+
+    id: uuid.UUID | None = Field(default=None, sa_column=uuid_pk())
+    director_id: uuid.UUID = Field(
+        sa_column=sa.Column(sa.Uuid, sa.ForeignKey("directors.id"), nullable=False, index=True)
+    )
+    start_date: dt.date = Field(sa_column=sa.Column(sa.Date, nullable=False))
+    end_date: dt.date = Field(sa_column=sa.Column(sa.Date, nullable=False))
+    reason: str = Field(sa_column=sa.Column(sa.String(1000), nullable=False))
+    version: int = Field(default=1, sa_column=version_column())
+    created_at: dt.datetime | None = Field(default=None, sa_column=created_at())
+    updated_at: dt.datetime | None = Field(default=None, sa_column=updated_at())
+    withdrawn_at: dt.datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
+    withdrawn_reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(500)))

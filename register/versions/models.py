@@ -14,6 +14,7 @@ class RecordVersion(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("record_type", "record_id", "version"),
         sa.Index("ix_record_versions_director_id_changed_at", "director_id", "changed_at"),
+        sa.Index("ix_record_versions_record_type_record_id_changed_at", "record_type", "record_id", "changed_at"),
     )
 
     id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True))

@@ -1,0 +1,190 @@
+"""The director's file: its parts, employment coverage and the history of every record."""
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.guards import roles
+from api.openapi import problems
+from api.pagination import Cursor, Limit, page_response
+from api.routes.file_parts import READERS, part_router
+from register.access.principal import Actor, Role
+from register.directors import registrations
+from register.directors.service import list_versions
+from register.employment import service as employment
+from register.qualifications import service as qualifications
+from register.settings import Settings
+from schemas.common import Page
+from schemas.employment import (
+    CoverageRead,
+    EmploymentCreate,
+    EmploymentRead,
+    EmploymentUpdate,
+    GapExplanationCreate,
+    GapExplanationRead,
+)
+from schemas.qualifications import QualificationCreate, QualificationRead, QualificationUpdate
+from schemas.registrations import RegistrationCreate, RegistrationRead, RegistrationUpdate
+from schemas.versions import VersionRead
+
+Years = Annotated[int, QueryParameter(ge=1, le=50, description="Length of the window in years (FPPT: six).")]
+RecordTypeFilter = Annotated[
+    str | None, QueryParameter(max_length=40, pattern=r"^[a-z_]+$", description="Only this kind of record.")
+]
+
+
+async def _add_registration(
+    session: AsyncSession, actor: Actor, _: Settings, director_id: uuid.UUID, data: RegistrationCreate
+) -> Any:
+    return await registrations.add_registration(session, actor, director_id, **data.model_dump())
+
+
+async def _change_registration(
+    session: AsyncSession,
+    actor: Actor,
+    _: Settings,
+    director_id: uuid.UUID,
+    part_id: uuid.UUID,
+    expected_version: int,
+    changes: dict[str, Any],
+) -> Any:
+    return await registrations.update_registration(
+        session, actor, director_id, part_id, expected_version=expected_version, changes=changes
+    )
+
+
+async def _add_qualification(
+    session: AsyncSession, actor: Actor, _: Settings, director_id: uuid.UUID, data: QualificationCreate
+) -> Any:
+    return await qualifications.add_qualification(session, actor, director_id, **data.model_dump())
+
+
+async def _change_qualification(
+    session: AsyncSession,
+    actor: Actor,
+    _: Settings,
+    director_id: uuid.UUID,
+    part_id: uuid.UUID,
+    expected_version: int,
+    changes: dict[str, Any],
+) -> Any:
+    return await qualifications.update_qualification(
+        session, actor, director_id, part_id, expected_version=expected_version, changes=changes
+    )
+
+
+async def _add_employment(
+    session: AsyncSession, actor: Actor, settings: Settings, director_id: uuid.UUID, data: EmploymentCreate
+) -> Any:
+    return await employment.record_employment(session, actor, settings, director_id, data.to_domain())
+
+
+async def _change_employment(
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    director_id: uuid.UUID,
+    part_id: uuid.UUID,
+    expected_version: int,
+    changes: dict[str, Any],
+) -> Any:
+    return await employment.update_employment(
+        session, actor, settings, director_id, part_id, expected_version=expected_version, changes=changes
+    )
+
+
+async def _add_gap_explanation(
+    session: AsyncSession, actor: Actor, _: Settings, director_id: uuid.UUID, data: GapExplanationCreate
+) -> Any:
+    return await employment.explain_gap(session, actor, director_id, **data.model_dump())
+
+
+registration_routes = part_router(
+    segment="registrations",
+    kind=registrations.REGISTRATIONS,
+    create=RegistrationCreate,
+    update=RegistrationUpdate,
+    read=RegistrationRead,
+    add=_add_registration,
+    change=_change_registration,
+)
+qualification_routes = part_router(
+    segment="qualifications",
+    kind=qualifications.QUALIFICATIONS,
+    create=QualificationCreate,
+    update=QualificationUpdate,
+    read=QualificationRead,
+    add=_add_qualification,
+    change=_change_qualification,
+)
+employment_routes = part_router(
+    segment="employment",
+    kind=employment.EMPLOYMENT,
+    create=EmploymentCreate,
+    update=EmploymentUpdate,
+    read=EmploymentRead,
+    add=_add_employment,
+    change=_change_employment,
+    writers=(Role.TRUST_HR, Role.REGULATOR),
+)
+gap_explanation_routes = part_router(
+    segment="employment/gap-explanations",
+    kind=employment.GAP_EXPLANATIONS,
+    create=GapExplanationCreate,
+    update=None,
+    read=GapExplanationRead,
+    add=_add_gap_explanation,
+    change=None,
+)
+
+
+class DirectorFileController(Controller):
+    path = "/v1/directors/{director_id:uuid}"
+    tags = ["director's file"]
+
+    @get("/employment/coverage", opt=roles(*READERS), responses=problems(400, 401, 403, 404))
+    async def employment_coverage(
+        self,
+        director_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
+        years: Years = 6,
+    ) -> CoverageRead:
+        """Covered periods and gaps in the last `years` years, and whether each gap is explained."""
+        threshold = settings.coverage_gap_threshold_days
+        coverage = await employment.employment_coverage(
+            session, actor, director_id, years=years, threshold_days=threshold
+        )
+        return CoverageRead.from_domain(coverage, years=years, threshold_days=threshold)
+
+    @get("/versions", opt=roles(*READERS), responses=problems(400, 401, 403, 404))
+    async def versions(
+        self,
+        request: Request[Any, Any, Any],
+        director_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        record_type: RecordTypeFilter = None,
+    ) -> Response[Page[VersionRead]]:
+        """Every version of every record in the director's file, oldest first."""
+        rows, next_cursor = await list_versions(
+            session, actor, director_id, limit=limit, cursor=cursor, record_type=record_type
+        )
+        return page_response(request, [VersionRead.model_validate(r) for r in rows], next_cursor)
+
+
+FILE_ROUTES: list[ControllerRouterHandler] = [
+    DirectorFileController,
+    registration_routes,
+    qualification_routes,
+    employment_routes,
+    gap_explanation_routes,
+]

@@ -1,0 +1,149 @@
+"""The parts of a director's file: registrations, qualifications, employment and gap explanations.
+
+Each part has the same five operations (list, read, add, change under If-Match, withdraw with a reason);
+``part_router`` builds them from the part's schemas and service calls so that every part behaves alike.
+"""
+
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from litestar import Response, Router, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import etag
+from api.guards import roles
+from api.openapi import problems
+from register.access.principal import Actor, Role
+from register.parts import PartKind, get_part, list_parts, load_part_for_change, withdraw_part
+from register.settings import Settings
+from schemas.common import Withdrawal
+
+READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
+AsOf = Annotated[
+    dt.datetime | None,
+    QueryParameter(description="Read the part as it stood at this time (ISO 8601; UTC when no zone is given)."),
+]
+
+AddFn = Callable[[AsyncSession, Actor, Settings, uuid.UUID, Any], Awaitable[Any]]
+ChangeFn = Callable[[AsyncSession, Actor, Settings, uuid.UUID, uuid.UUID, int, dict[str, Any]], Awaitable[Any]]
+
+
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """A time without a zone is read as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def part_router(
+    *,
+    segment: str,
+    kind: PartKind,
+    create: type[BaseModel],
+    update: type[BaseModel] | None,
+    read: type[BaseModel],
+    add: AddFn,
+    change: ChangeFn | None,
+    writers: tuple[Role, ...] = (Role.TRUST_HR,),
+) -> Router:
+    """A router for ``/v1/directors/{director_id}/<segment>`` with the five part operations."""
+    label = kind.label
+    plural = f"{label}s" if not label.endswith("y") else f"{label[:-1]}ies"
+
+    @get(
+        "/",
+        opt=roles(*READERS),
+        responses=problems(400, 401, 403, 404),
+        summary=f"List {plural}",
+        description=f"The current {plural} in the director's file, or as they stood at `as_of`.",
+    )
+    async def list_items(
+        director_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        as_of: AsOf = None,
+    ) -> list[read]:  # type: ignore[valid-type]
+        rows = await list_parts(session, actor, kind, director_id, as_of=aware(as_of))
+        return [read.model_validate(r) for r in rows]
+
+    @get("/{part_id:uuid}", opt=roles(*READERS), responses=problems(400, 401, 403, 404), summary=f"Read a {label}")
+    async def read_item(
+        director_id: FromPath[uuid.UUID],
+        part_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> Response[read]:  # type: ignore[valid-type]
+        part = await get_part(session, actor, kind, director_id, part_id)
+        return Response(read.model_validate(part), headers={"ETag": etag(part.version)})
+
+    @post("/", opt=roles(*writers), responses=problems(400, 401, 403, 404, 409, 415, 422), summary=f"Add a {label}")
+    async def add_item(
+        director_id: FromPath[uuid.UUID],
+        data: JSONBody[create],  # type: ignore[valid-type]
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
+    ) -> Response[read]:  # type: ignore[valid-type]
+        part = await add(session, actor, settings, director_id, data)
+        return Response(
+            read.model_validate(part),
+            status_code=201,
+            headers={"ETag": etag(part.version), "Location": f"/v1/directors/{director_id}/{segment}/{part.id}"},
+        )
+
+    @patch(
+        "/{part_id:uuid}",
+        opt=roles(*writers),
+        responses=problems(400, 401, 403, 404, 412, 415, 422, 428),
+        summary=f"Change a {label}",
+        description="Needs `If-Match` with the ETag of your last read.",
+    )
+    async def change_item(
+        director_id: FromPath[uuid.UUID],
+        part_id: FromPath[uuid.UUID],
+        data: JSONBody[update or Withdrawal],  # type: ignore[valid-type]
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
+        expected_version: NamedDependency[int],
+    ) -> Response[read]:  # type: ignore[valid-type]
+        assert change is not None
+        changes = data.model_dump(exclude_unset=True)
+        part = await change(session, actor, settings, director_id, part_id, expected_version, changes)
+        return Response(read.model_validate(part), headers={"ETag": etag(part.version)})
+
+    @post(
+        "/{part_id:uuid}/withdraw",
+        opt=roles(*writers),
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 412, 415, 428),
+        summary=f"Withdraw a {label}",
+        description="For an entry recorded in error: it leaves current views and stays in the history.",
+    )
+    async def withdraw_item(
+        director_id: FromPath[uuid.UUID],
+        part_id: FromPath[uuid.UUID],
+        data: JSONBody[Withdrawal],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        expected_version: NamedDependency[int],
+    ) -> Response[read]:  # type: ignore[valid-type]
+        part = await load_part_for_change(session, actor, kind, director_id, part_id)
+        withdrawn = await withdraw_part(
+            session, actor, kind, part, expected_version=expected_version, reason=data.reason
+        )
+        return Response(read.model_validate(withdrawn), headers={"ETag": etag(withdrawn.version)})
+
+    handlers = [list_items, read_item, add_item, withdraw_item]
+    if change is not None:
+        handlers.append(change_item)
+    return Router(
+        path=f"/v1/directors/{{director_id:uuid}}/{segment}",
+        tags=["director's file"],
+        route_handlers=handlers,
+    )

@@ -1,0 +1,248 @@
+"""Employment history: every role, with board appointments typed; gap explanations; six-year coverage."""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from register.access import policy
+from register.access.principal import Actor, Role
+from register.audit.service import record_event
+from register.directors.models import Director
+from register.employment.coverage import Coverage, compute_coverage
+from register.employment.models import AppointmentType, BoardRole, EmploymentKind, EmploymentRecord, GapExplanation
+from register.errors import Forbidden, RuleViolation
+from register.organisations.models import Organisation
+from register.parts import (
+    PartKind,
+    add_part,
+    change_part,
+    load_part_for_change,
+    load_visible_director,
+    require_file_writer,
+)
+from register.settings import Settings
+
+EMPLOYMENT = PartKind(EmploymentRecord, "employment", "employment entry", ("start_date",))
+GAP_EXPLANATIONS = PartKind(GapExplanation, "gap_explanation", "gap explanation", ("start_date",))
+
+# Joint and shared appointments are, by design, held at the same time as another board seat.
+_CONCURRENT_TYPES = frozenset({AppointmentType.JOINT, AppointmentType.SHARED})
+_NON_VOTING_ROLES = frozenset({BoardRole.NON_VOTING_EXECUTIVE, BoardRole.ASSOCIATE_NED})
+
+
+@dataclass(frozen=True)
+class EmploymentEntry:
+    """An employment entry as proposed; board fields only on board appointments."""
+
+    kind: EmploymentKind
+    start_date: dt.date
+    end_date: dt.date | None = None
+    employer_name: str | None = None
+    ods_code: str | None = None
+    role_title: str | None = None
+    reason_for_leaving: str | None = None
+    board_role: BoardRole | None = None
+    portfolio: str | None = None
+    appointment_type: AppointmentType | None = None
+    senior_independent_director: bool = False
+    deputy_chair: bool = False
+    voting: bool | None = None
+
+
+async def record_employment(
+    session: AsyncSession, actor: Actor, settings: Settings, director_id: uuid.UUID, entry: EmploymentEntry
+) -> EmploymentRecord:
+    """Add an entry to a director's history, checking the FPPT and register rules."""
+    await _load_for_employment_write(session, actor, director_id, entry)
+    org = await _check_entry(session, settings, director_id, entry, exclude_id=None)
+    row = build_record(director_id, entry, org)
+    return await add_part(session, actor, EMPLOYMENT, row)
+
+
+async def update_employment(
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    director_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    *,
+    expected_version: int,
+    changes: dict[str, Any],
+) -> EmploymentRecord:
+    """Correct an entry or record its end; the changed entry must still satisfy every rule."""
+    part: EmploymentRecord = await load_part_for_change(session, actor, EMPLOYMENT, director_id, entry_id)
+    proposed = replace(_entry_of(part), **changes)
+    await _check_entry(session, settings, director_id, proposed, exclude_id=part.id)
+    updated: EmploymentRecord = await change_part(
+        session, actor, EMPLOYMENT, part, expected_version=expected_version, changes=changes
+    )
+    return updated
+
+
+async def employment_coverage(
+    session: AsyncSession, actor: Actor, director_id: uuid.UUID, *, years: int, threshold_days: int
+) -> Coverage:
+    """Covered periods, gaps and their explanations over the last ``years`` years."""
+    await load_visible_director(session, actor, director_id)
+    entries = await session.execute(
+        sa.select(col(EmploymentRecord.start_date), col(EmploymentRecord.end_date)).where(
+            col(EmploymentRecord.director_id) == director_id, col(EmploymentRecord.withdrawn_at).is_(None)
+        )
+    )
+    explanations = await session.execute(
+        sa.select(col(GapExplanation.id), col(GapExplanation.start_date), col(GapExplanation.end_date)).where(
+            col(GapExplanation.director_id) == director_id, col(GapExplanation.withdrawn_at).is_(None)
+        )
+    )
+    coverage = compute_coverage(
+        [(s, e) for s, e in entries],
+        [(cast(uuid.UUID, i), s, e) for i, s, e in explanations],
+        today=policy.today(),
+        years=years,
+        threshold_days=threshold_days,
+    )
+    await record_event(
+        session,
+        actor,
+        "employment.coverage",
+        record_type="employment",
+        director_id=director_id,
+        detail={"years": years},
+    )
+    return coverage
+
+
+async def explain_gap(
+    session: AsyncSession, actor: Actor, director_id: uuid.UUID, *, start_date: dt.date, end_date: dt.date, reason: str
+) -> GapExplanation:
+    """Record why the director was out of employment for a period."""
+    await load_visible_director(session, actor, director_id)
+    require_file_writer(actor)
+    if start_date > policy.today():
+        raise RuleViolation("A gap explanation covers a past period; its start date is in the future.")
+    row = GapExplanation(director_id=director_id, start_date=start_date, end_date=end_date, reason=reason, version=1)
+    return await add_part(session, actor, GAP_EXPLANATIONS, row)
+
+
+async def _load_for_employment_write(
+    session: AsyncSession, actor: Actor, director_id: uuid.UUID, entry: EmploymentEntry
+) -> Director:
+    """Who may add to a history: the director's own trust (any entry), or a regulator (a board appointment).
+
+    A trust records roles at its own organisation, and history elsewhere only for its own directors; a
+    director it may not see is 404 to it. Until candidate checks exist, a regulator records the
+    appointment of an existing director at another trust.
+    """
+    principal = actor.principal
+    if principal.role is Role.REGULATOR:
+        if entry.kind is not EmploymentKind.BOARD_APPOINTMENT:
+            raise Forbidden("A regulator records board appointments only; the trust keeps the rest of the history.")
+        return await load_visible_director(session, actor, director_id)
+    director = await load_visible_director(session, actor, director_id)
+    require_file_writer(actor)
+    return director
+
+
+async def _check_entry(
+    session: AsyncSession,
+    settings: Settings,
+    director_id: uuid.UUID,
+    entry: EmploymentEntry,
+    *,
+    exclude_id: uuid.UUID | None,
+) -> Organisation | None:
+    if entry.end_date is not None and entry.end_date < entry.start_date:
+        raise RuleViolation("The entry would end before it starts.")
+    latest_start = policy.today() + dt.timedelta(days=settings.employment_future_start_days)
+    if entry.start_date > latest_start:
+        raise RuleViolation(
+            f"An entry may start at most {settings.employment_future_start_days} days ahead "
+            f"(by {latest_start.isoformat()}); record it nearer the time.",
+        )
+    org: Organisation | None = None
+    if entry.ods_code is not None:
+        org = await session.get(Organisation, entry.ods_code)
+        if org is None:
+            raise RuleViolation(f"No organisation with ODS code {entry.ods_code} is on the register.")
+    if entry.kind is EmploymentKind.BOARD_APPOINTMENT:
+        await _refuse_overlap(session, director_id, entry, exclude_id)
+    return org
+
+
+async def _refuse_overlap(
+    session: AsyncSession, director_id: uuid.UUID, entry: EmploymentEntry, exclude_id: uuid.UUID | None
+) -> None:
+    """Two board seats at once only when both are joint or shared appointments."""
+    far_future = dt.date.max
+    query = sa.select(EmploymentRecord).where(
+        col(EmploymentRecord.director_id) == director_id,
+        col(EmploymentRecord.kind) == EmploymentKind.BOARD_APPOINTMENT,
+        col(EmploymentRecord.withdrawn_at).is_(None),
+        col(EmploymentRecord.start_date) <= (entry.end_date or far_future),
+        sa.or_(col(EmploymentRecord.end_date).is_(None), col(EmploymentRecord.end_date) >= entry.start_date),
+    )
+    if exclude_id is not None:
+        query = query.where(col(EmploymentRecord.id) != exclude_id)
+    clashes = [
+        r
+        for r in (await session.execute(query)).scalars()
+        if not (entry.appointment_type in _CONCURRENT_TYPES and r.appointment_type in _CONCURRENT_TYPES)
+    ]
+    if clashes:
+        first = clashes[0]
+        raise RuleViolation(
+            f"This board appointment overlaps the {first.role_title} appointment at {first.employer_name} "
+            f"from {first.start_date.isoformat()}; concurrent board seats must both be typed joint or shared.",
+            overlapping_ids=[str(c.id) for c in clashes],
+        )
+
+
+def build_record(director_id: uuid.UUID, entry: EmploymentEntry, org: Organisation | None) -> EmploymentRecord:
+    """The row for an entry, with the employer's name and role title filled in from what is known."""
+    return EmploymentRecord(
+        director_id=director_id,
+        kind=entry.kind,
+        employer_name=entry.employer_name or (org.name if org else ""),
+        ods_code=entry.ods_code,
+        role_title=entry.role_title or _default_title(entry),
+        start_date=entry.start_date,
+        end_date=entry.end_date,
+        reason_for_leaving=entry.reason_for_leaving,
+        board_role=entry.board_role,
+        portfolio=entry.portfolio,
+        appointment_type=entry.appointment_type,
+        senior_independent_director=entry.senior_independent_director,
+        deputy_chair=entry.deputy_chair,
+        voting=entry.voting if entry.voting is not None else entry.board_role not in _NON_VOTING_ROLES,
+        version=1,
+    )
+
+
+def _entry_of(row: EmploymentRecord) -> EmploymentEntry:
+    return EmploymentEntry(
+        kind=row.kind,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        employer_name=row.employer_name,
+        ods_code=row.ods_code,
+        role_title=row.role_title,
+        reason_for_leaving=row.reason_for_leaving,
+        board_role=row.board_role,
+        portfolio=row.portfolio,
+        appointment_type=row.appointment_type,
+        senior_independent_director=row.senior_independent_director,
+        deputy_chair=row.deputy_chair,
+        voting=row.voting,
+    )
+
+
+def _default_title(entry: EmploymentEntry) -> str:
+    if entry.board_role is None:
+        raise RuleViolation("A role needs a role_title.")
+    title = entry.board_role.value.replace("_", " ").capitalize()
+    return f"{title} ({entry.portfolio})" if entry.portfolio else title

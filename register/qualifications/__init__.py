@@ -1,0 +1,1 @@
+"""Qualifications a director holds, with who verified them."""
