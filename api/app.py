@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
@@ -15,7 +15,7 @@ from api.auth import auth_middleware
 from api.deps import provide_actor, provide_expected_version, provide_session, provide_settings
 from api.guards import requires_role
 from api.middleware import echo_request_id, json_body_middleware, request_id_middleware
-from api.openapi import openapi_config
+from api.openapi import BEARER, openapi_config
 from api.problems import EXCEPTION_HANDLERS
 from api.routes.directors import DirectorController
 from api.routes.directors_file import FILE_ROUTES
@@ -23,17 +23,21 @@ from api.routes.health import HealthController
 from api.routes.me import MeController
 from api.routes.organisations import OrganisationController
 from api.routes.problem_types import ProblemTypeController
+from api.routes.regulation import REGULATION_ROUTES
 from register.db import create_engine, create_session_factory, resolve_database_url
 from register.settings import Settings
 from register.tokens import TokenVerifier, ensure_local_keys
 
+# Open to anyone: health probes and the problem-type pages.
+PUBLIC_HANDLERS: list[ControllerRouterHandler] = [HealthController, ProblemTypeController]
+
+# The API proper: every route needs a bearer token (declared once, for the OpenAPI document too).
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
-    HealthController,
-    ProblemTypeController,
     MeController,
     OrganisationController,
     DirectorController,
     *FILE_ROUTES,
+    *REGULATION_ROUTES,
 ]
 
 
@@ -83,7 +87,10 @@ def create_app(
         state.session_factory = session_factory or create_session_factory(engine)
 
     return Litestar(
-        route_handlers=ROUTE_HANDLERS,
+        route_handlers=[
+            *PUBLIC_HANDLERS,
+            Router(path="/", route_handlers=ROUTE_HANDLERS, security=[{BEARER: []}]),
+        ],
         lifespan=[database],
         middleware=[request_id_middleware, json_body_middleware, auth_middleware()],
         guards=[requires_role],

@@ -6,6 +6,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from schemas.common import Problem
 
+BEARER = "BearerToken"
+
 _DESCRIPTIONS = {
     400: "The request is malformed or a field is not valid.",
     401: "No valid bearer token.",
@@ -46,9 +48,8 @@ def openapi_config(version: str) -> OpenAPIConfig:
         render_plugins=[SwaggerRenderPlugin(path="/")],
         components=Components(
             security_schemes={
-                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                BEARER: SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
             }
         ),
-        security=[{"BearerToken": []}],
         use_handler_docstrings=True,
     )

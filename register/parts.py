@@ -16,7 +16,8 @@ from register.access import policy
 from register.access.principal import Actor
 from register.audit.service import record_event
 from register.directors.models import Director
-from register.errors import Conflict, Forbidden, NotFound, PreconditionFailed
+from register.errors import Forbidden, NotFound, PreconditionFailed
+from register.statements.queries import statements_about
 from register.versions.service import file_as_of, snapshot, write_version
 
 M = TypeVar("M", bound=SQLModel)
@@ -66,6 +67,7 @@ async def list_parts(
     else:
         items = (await file_as_of(session, director_id, as_of)).get(kind.record_type, [])
         items.sort(key=lambda d: tuple(_sortable(d.get(c)) for c in (*kind.order_by, "id")))
+    await attach_statements(session, director_id, kind.record_type, items)
     await record_event(
         session,
         actor,
@@ -79,10 +81,11 @@ async def list_parts(
 
 async def get_part(
     session: AsyncSession, actor: Actor, kind: PartKind, director_id: uuid.UUID, part_id: uuid.UUID
-) -> Any:
+) -> dict[str, Any]:
     """One current part of a visible director's file (withdrawn parts are not found)."""
     await load_visible_director(session, actor, director_id)
-    part = await _load_part(session, kind, director_id, part_id)
+    part = snapshot(await load_part(session, kind, director_id, part_id))
+    await attach_statements(session, director_id, kind.record_type, [part])
     await record_event(
         session,
         actor,
@@ -185,10 +188,10 @@ async def load_part_for_change(
     """A current part of a director the caller may see and change, locked for the rest of the transaction."""
     await load_visible_director(session, actor, director_id)
     require_file_writer(actor)
-    return await _load_part(session, kind, director_id, part_id, lock=True)
+    return await load_part(session, kind, director_id, part_id, lock=True)
 
 
-async def _load_part(
+async def load_part(
     session: AsyncSession, kind: PartKind, director_id: uuid.UUID, part_id: uuid.UUID, *, lock: bool = False
 ) -> Any:
     model: Any = kind.model
@@ -203,10 +206,15 @@ async def _load_part(
     return part
 
 
-def refuse_if(condition: bool, message: str, **extensions: Any) -> None:
-    """409 when a part would clash with what the register already holds."""
-    if condition:
-        raise Conflict(message, **extensions)
+async def attach_statements(
+    session: AsyncSession, director_id: uuid.UUID, record_type: str, items: list[dict[str, Any]]
+) -> None:
+    """Put the director's statements beside each record they answer (DESIGN.md: shown in every view)."""
+    if record_type == "statement" or not items:
+        return
+    about = await statements_about(session, director_id, record_type, [str(i["id"]) for i in items])
+    for item in items:
+        item["statements"] = about.get(str(item["id"]), [])
 
 
 def _sortable(value: Any) -> tuple[int, str]:

@@ -76,6 +76,18 @@ class Verification(Request):
         return self
 
 
+class StatementRead(Response):
+    """The director's own statement, shown beside the record it answers."""
+
+    id: uuid.UUID
+    about_record_type: str | None = Field(default=None, description="Empty for a statement about the whole file.")
+    about_record_id: str | None = None
+    text: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
 class PartRead(Response):
     """Fields every part of a director's file has."""
 
@@ -83,3 +95,6 @@ class PartRead(Response):
     version: int = Field(description="Current version; also the ETag.")
     created_at: dt.datetime
     updated_at: dt.datetime
+    statements: list[StatementRead] = Field(
+        default_factory=list, description="The director's statements in reply to this record."
+    )

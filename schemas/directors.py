@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from register.directors.service import DirectorFile, NewAppointment, NewRegistration
 from register.employment.models import AppointmentType, BoardRole
-from schemas.common import Request, Response
+from schemas.common import Request, Response, StatementRead
 from schemas.registrations import RegistrationIn, RegistrationRead
 
 
@@ -112,6 +112,15 @@ class DirectorUpdate(Request):
         return self.model_dump(exclude_unset=True)
 
 
+class BarRead(Response):
+    """A barring decision in force."""
+
+    finding_id: uuid.UUID
+    bar_start: dt.date
+    bar_end: dt.date | None = Field(default=None, description="Empty for an indefinite bar.")
+    decision_reference: str | None = None
+
+
 class AppointmentRead(Response):
     """A board appointment."""
 
@@ -128,6 +137,7 @@ class AppointmentRead(Response):
     deputy_chair: bool
     voting: bool
     version: int
+    statements: list[StatementRead] = Field(default_factory=list)
 
 
 class DirectorSummary(Response):
@@ -147,11 +157,21 @@ class DirectorRead(DirectorSummary):
     former_names: list[FormerName]
     registrations: list[RegistrationRead]
     appointments: list[AppointmentRead]
+    barred: bool = Field(description="A barring decision is in force: the director may not be appointed.")
+    bar: BarRead | None = Field(default=None, description="The barring decision in force, if any.")
+    statements: list[StatementRead] = Field(description="The director's statements about the file as a whole.")
     created_at: dt.datetime
     updated_at: dt.datetime
 
     @classmethod
     def from_file(cls, file: DirectorFile) -> "DirectorRead":
         return cls.model_validate(
-            {**file.director, "registrations": file.registrations, "appointments": file.appointments}
+            {
+                **file.director,
+                "registrations": file.registrations,
+                "appointments": file.appointments,
+                "statements": file.statements,
+                "barred": file.bar is not None,
+                "bar": file.bar,
+            }
         )

@@ -18,7 +18,7 @@ _BOARD_FIELDS = ("board_role", "appointment_type", "portfolio")
 class EmploymentCreate(Request):
     """An entry in a director's employment history: any role, NHS or not, or a board appointment."""
 
-    kind: EmploymentKind = Field(description="`role`, or `board_appointment` for a seat on an NHS board.")
+    kind: EmploymentKind
     employer_name: str | None = Field(
         default=None, min_length=2, max_length=200, description="Defaults to the organisation's name for ODS codes."
     )

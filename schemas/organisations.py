@@ -26,7 +26,7 @@ class OrganisationCreate(Request):
 
     ods_code: OdsCode
     name: OrganisationName
-    kind: OrganisationKind = Field(description="nhs_trust, foundation_trust, icb, national_body or other.")
+    kind: OrganisationKind
     region: Region | None = Field(default=None, description="NHS England region; none for national bodies.")
 
 

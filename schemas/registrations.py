@@ -13,7 +13,7 @@ from schemas.common import PartRead, Request, Verification
 class RegistrationIn(Request):
     """A professional registration, its number in the regulator's format."""
 
-    body: RegistrationBody = Field(description="GMC, NMC, HCPC, GPhC, GDC, SWE or other.")
+    body: RegistrationBody
     number: str = Field(min_length=1, max_length=30, description="E.g. GMC 1234567, NMC 01A2345N.")
 
     @model_validator(mode="after")
@@ -25,7 +25,7 @@ class RegistrationIn(Request):
 class RegistrationCreate(Verification, RegistrationIn):
     """A registration to add to a director's file."""
 
-    status: RegistrationStatus = Field(default=RegistrationStatus.REGISTERED, description="Standing on the register.")
+    status: RegistrationStatus = RegistrationStatus.REGISTERED
 
 
 class RegistrationUpdate(Verification):

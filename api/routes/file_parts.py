@@ -31,6 +31,7 @@ AsOf = Annotated[
 
 AddFn = Callable[[AsyncSession, Actor, Settings, uuid.UUID, Any], Awaitable[Any]]
 ChangeFn = Callable[[AsyncSession, Actor, Settings, uuid.UUID, uuid.UUID, int, dict[str, Any]], Awaitable[Any]]
+WithdrawFn = Callable[[AsyncSession, Actor, uuid.UUID, uuid.UUID, int, str], Awaitable[Any]]
 
 
 def aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -50,6 +51,7 @@ def part_router(
     add: AddFn,
     change: ChangeFn | None,
     writers: tuple[Role, ...] = (Role.TRUST_HR,),
+    withdraw: WithdrawFn | None = None,
 ) -> Router:
     """A router for ``/v1/directors/{director_id}/<segment>`` with the five part operations."""
     label = kind.label
@@ -79,7 +81,7 @@ def part_router(
         actor: NamedDependency[Actor],
     ) -> Response[read]:  # type: ignore[valid-type]
         part = await get_part(session, actor, kind, director_id, part_id)
-        return Response(read.model_validate(part), headers={"ETag": etag(part.version)})
+        return Response(read.model_validate(part), headers={"ETag": etag(part["version"])})
 
     @post("/", opt=roles(*writers), responses=problems(400, 401, 403, 404, 409, 415, 422), summary=f"Add a {label}")
     async def add_item(
@@ -133,10 +135,13 @@ def part_router(
         actor: NamedDependency[Actor],
         expected_version: NamedDependency[int],
     ) -> Response[read]:  # type: ignore[valid-type]
-        part = await load_part_for_change(session, actor, kind, director_id, part_id)
-        withdrawn = await withdraw_part(
-            session, actor, kind, part, expected_version=expected_version, reason=data.reason
-        )
+        if withdraw is not None:
+            withdrawn = await withdraw(session, actor, director_id, part_id, expected_version, data.reason)
+        else:
+            part = await load_part_for_change(session, actor, kind, director_id, part_id)
+            withdrawn = await withdraw_part(
+                session, actor, kind, part, expected_version=expected_version, reason=data.reason
+            )
         return Response(read.model_validate(withdrawn), headers={"ETag": etag(withdrawn.version)})
 
     handlers = [list_items, read_item, add_item, withdraw_item]

@@ -19,12 +19,12 @@ class HealthController(Controller):
     path = "/health"
     tags = ["health"]
 
-    @get("/live", exclude_from_auth=True, security=[], sync_to_thread=False)
+    @get("/live", exclude_from_auth=True, sync_to_thread=False)
     def live(self) -> Health:
         """The process is up (does not touch the database)."""
         return Health(status="ok")
 
-    @get("/ready", exclude_from_auth=True, security=[], responses=problems(503))
+    @get("/ready", exclude_from_auth=True, responses=problems(503))
     async def ready(self, state: State, request: Request[Any, Any, Any]) -> Health:
         """The service can reach its database."""
         try:

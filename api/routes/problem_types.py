@@ -19,12 +19,12 @@ class ProblemTypeController(Controller):
     path = "/problems"
     tags = ["problems"]
 
-    @get("/", exclude_from_auth=True, security=[])
+    @get("/", exclude_from_auth=True)
     async def list_problem_types(self) -> list[ProblemType]:
         """Every problem type this API sends."""
         return [_describe(slug) for slug in sorted(PROBLEM_TYPES)]
 
-    @get("/{slug:str}", exclude_from_auth=True, security=[])
+    @get("/{slug:str}", exclude_from_auth=True)
     async def get_problem_type(self, slug: FromPath[str]) -> ProblemType:
         """What one problem type means."""
         if slug not in PROBLEM_TYPES:

@@ -39,7 +39,9 @@ def upgrade() -> None:
         sa.Column("verified_on", sa.Date(), nullable=True),
         sa.Column("evidence_reference", sa.String(length=200), nullable=True),
         *_part_columns(),
-        sa.ForeignKeyConstraint(["director_id"], ["directors.id"], name=op.f("fk_qualifications_director_id_directors")),
+        sa.ForeignKeyConstraint(
+            ["director_id"], ["directors.id"], name=op.f("fk_qualifications_director_id_directors")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_qualifications")),
     )
     op.create_index(op.f("ix_qualifications_director_id"), "qualifications", ["director_id"], unique=False)
@@ -51,17 +53,13 @@ def upgrade() -> None:
         sa.Column("end_date", sa.Date(), nullable=False),
         sa.Column("reason", sa.String(length=1000), nullable=False),
         *_part_columns(),
-        sa.CheckConstraint(
-            "end_date >= start_date", name=op.f("ck_employment_gap_explanations_end_not_before_start")
-        ),
+        sa.CheckConstraint("end_date >= start_date", name=op.f("ck_employment_gap_explanations_end_not_before_start")),
         sa.ForeignKeyConstraint(
             ["director_id"], ["directors.id"], name=op.f("fk_employment_gap_explanations_director_id_directors")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_employment_gap_explanations")),
     )
-    op.create_index(
-        op.f("ix_employment_gap_explanations_director_id"), "employment_gap_explanations", ["director_id"]
-    )
+    op.create_index(op.f("ix_employment_gap_explanations_director_id"), "employment_gap_explanations", ["director_id"])
     # Reading a record's history and "as of" a time walks the versions of one record newest first.
     op.create_index(
         "ix_record_versions_record_type_record_id_changed_at",

@@ -14,13 +14,16 @@ from register.access.principal import Actor
 from register.audit.service import record_event, record_reads
 from register.directors.models import Director, ProfessionalRegistration
 from register.employment.models import AppointmentType, BoardRole, EmploymentKind, EmploymentRecord
-from register.employment.service import EmploymentEntry, build_record
+from register.employment.service import EmploymentEntry, announce_appointment, build_record
 from register.errors import DuplicateDirector, Forbidden, InvalidInput, NotFound, PreconditionFailed, RuleViolation
+from register.events.service import EventType
+from register.findings.service import bar_covering
 from register.identifiers import RegistrationBody
 from register.names import name_key
 from register.organisations.models import Organisation
 from register.pagination import decode_cursor, encode_cursor
-from register.parts import load_visible_director
+from register.parts import attach_statements, load_visible_director
+from register.statements.queries import statements_about
 from register.versions.models import RecordVersion
 from register.versions.service import file_as_of, snapshot, write_version
 
@@ -55,6 +58,39 @@ class DirectorFile:
     director: dict[str, Any]
     registrations: list[dict[str, Any]] = field(default_factory=list)
     appointments: list[dict[str, Any]] = field(default_factory=list)
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    bar: dict[str, Any] | None = None
+
+
+async def _current_file(session: AsyncSession, director: Director) -> DirectorFile:
+    assert director.id is not None
+    parts = await _current_parts(session, director.id)
+    return await _with_context(
+        session,
+        DirectorFile(
+            director=snapshot(director),
+            registrations=[snapshot(r) for r in parts.registrations],
+            appointments=[snapshot(a) for a in parts.appointments],
+        ),
+        director.id,
+        policy.today(),
+    )
+
+
+async def _with_context(session: AsyncSession, file: DirectorFile, director_id: uuid.UUID, on: dt.date) -> DirectorFile:
+    """Add what is shown with every view of a director: their statements about the file and any bar in force."""
+    file.statements = (await statements_about(session, director_id, None)).get(None, [])
+    bar = await bar_covering(session, director_id, on)
+    if bar is not None:
+        file.bar = {
+            "finding_id": str(bar.id),
+            "bar_start": bar.bar_start,
+            "bar_end": bar.bar_end,
+            "decision_reference": bar.decision_reference,
+        }
+    await attach_statements(session, director_id, EMPLOYMENT, file.appointments)
+    await attach_statements(session, director_id, REGISTRATION, file.registrations)
+    return file
 
 
 async def create_director(
@@ -122,6 +158,7 @@ async def create_director(
     )
     session.add(entry)
     await session.flush()
+    await announce_appointment(session, entry, EventType.APPOINTMENT_STARTED)
     parts = await _current_parts(session, director.id)
     for kind, rows in ((REGISTRATION, parts.registrations), (EMPLOYMENT, parts.appointments)):
         for obj in rows:
@@ -142,11 +179,7 @@ async def create_director(
         record_id=str(director.id),
         director_id=director.id,
     )
-    return DirectorFile(
-        director=snapshot(director),
-        registrations=[snapshot(r) for r in parts.registrations],
-        appointments=[snapshot(a) for a in parts.appointments],
-    )
+    return await _current_file(session, director)
 
 
 async def get_director(
@@ -155,20 +188,20 @@ async def get_director(
     """A director's file as the caller may see it, now or as it stood at ``as_of``."""
     director = await load_visible_director(session, actor, director_id)
     if as_of is None:
-        parts = await _current_parts(session, director_id)
-        result = DirectorFile(
-            director=snapshot(director),
-            registrations=[snapshot(r) for r in parts.registrations],
-            appointments=[snapshot(a) for a in parts.appointments],
-        )
+        result = await _current_file(session, director)
     else:
         past = await file_as_of(session, director_id, as_of)
         if RECORD_TYPE not in past:
             raise NotFound(f"Director {director_id} was not on the register at {as_of.isoformat()}.")
-        result = DirectorFile(
-            director=past[RECORD_TYPE][0],
-            registrations=past.get(REGISTRATION, []),
-            appointments=[e for e in past.get(EMPLOYMENT, []) if e["kind"] == EmploymentKind.BOARD_APPOINTMENT],
+        result = await _with_context(
+            session,
+            DirectorFile(
+                director=past[RECORD_TYPE][0],
+                registrations=past.get(REGISTRATION, []),
+                appointments=[e for e in past.get(EMPLOYMENT, []) if e["kind"] == EmploymentKind.BOARD_APPOINTMENT],
+            ),
+            director_id,
+            as_of.date(),
         )
     await record_event(
         session,
@@ -253,12 +286,7 @@ async def update_director(
         director_id=director_id,
         detail={"fields": sorted(changes)},
     )
-    parts = await _current_parts(session, director_id)
-    return DirectorFile(
-        director=snapshot(updated),
-        registrations=[snapshot(r) for r in parts.registrations],
-        appointments=[snapshot(a) for a in parts.appointments],
-    )
+    return await _current_file(session, updated)
 
 
 @dataclass

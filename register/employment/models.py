@@ -9,7 +9,7 @@ from register.base import created_at, enum_column, updated_at, uuid_pk, version_
 
 
 class EmploymentKind(StrEnum):
-    """Whether an entry is an ordinary role or a board appointment."""
+    """`role` for any job, NHS or not; `board_appointment` for a seat on an NHS board."""
 
     ROLE = "role"
     BOARD_APPOINTMENT = "board_appointment"

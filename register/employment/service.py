@@ -16,6 +16,8 @@ from register.directors.models import Director
 from register.employment.coverage import Coverage, compute_coverage
 from register.employment.models import AppointmentType, BoardRole, EmploymentKind, EmploymentRecord, GapExplanation
 from register.errors import Forbidden, RuleViolation
+from register.events.service import EventType, emit
+from register.findings.service import bar_covering
 from register.organisations.models import Organisation
 from register.parts import (
     PartKind,
@@ -61,7 +63,9 @@ async def record_employment(
     await _load_for_employment_write(session, actor, director_id, entry)
     org = await _check_entry(session, settings, director_id, entry, exclude_id=None)
     row = build_record(director_id, entry, org)
-    return await add_part(session, actor, EMPLOYMENT, row)
+    record = await add_part(session, actor, EMPLOYMENT, row)
+    await announce_appointment(session, record, EventType.APPOINTMENT_STARTED)
+    return record
 
 
 async def update_employment(
@@ -81,7 +85,28 @@ async def update_employment(
     updated: EmploymentRecord = await change_part(
         session, actor, EMPLOYMENT, part, expected_version=expected_version, changes=changes
     )
+    if "end_date" in changes and updated.end_date is not None and updated.end_date != part.end_date:
+        await announce_appointment(session, updated, EventType.APPOINTMENT_ENDED)
     return updated
+
+
+async def announce_appointment(session: AsyncSession, record: EmploymentRecord, event: EventType) -> None:
+    """Board appointments starting and ending are news for subscribers; other roles are not."""
+    if record.kind is not EmploymentKind.BOARD_APPOINTMENT:
+        return
+    await emit(
+        session,
+        event,
+        director_id=record.director_id,
+        record_type="employment",
+        record_id=str(record.id),
+        ods_code=record.ods_code,
+        payload={
+            "board_role": record.board_role.value if record.board_role else None,
+            "start_date": record.start_date.isoformat(),
+            "end_date": record.end_date.isoformat() if record.end_date else None,
+        },
+    )
 
 
 async def employment_coverage(
@@ -171,6 +196,14 @@ async def _check_entry(
             raise RuleViolation(f"No organisation with ODS code {entry.ods_code} is on the register.")
     if entry.kind is EmploymentKind.BOARD_APPOINTMENT:
         await _refuse_overlap(session, director_id, entry, exclude_id)
+        bar = await bar_covering(session, director_id, entry.start_date)
+        if bar is not None:
+            until = bar.bar_end.isoformat() if bar.bar_end else "indefinitely"
+            raise RuleViolation(
+                f"The director is barred from board appointments from {bar.bar_start} until {until} "
+                f"(barring decision {bar.decision_reference or bar.id}); this appointment would start inside the bar.",
+                barring_decision_id=str(bar.id),
+            )
     return org
 
 

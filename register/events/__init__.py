@@ -1,0 +1,1 @@
+"""Outbound events: significant changes, written in the same transaction as the change (an outbox)."""

@@ -1,0 +1,1 @@
+"""Findings about a director: concern → investigation → outcome, appeals, and barring decisions."""

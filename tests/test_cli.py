@@ -1,0 +1,169 @@
+"""The ``register`` command: local tokens, the OpenAPI check and the demo data."""
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from api.app import build_token_verifier
+from register import migrate
+from register.cli import main
+from register.db import create_engine, create_session_factory, drop_database, ensure_database
+from register.demo import load_demo
+from register.directors.models import Director
+from register.employment.models import BoardRole, EmploymentKind, EmploymentRecord
+from register.identifiers import OrganisationKind, Region
+from register.organisations.models import Organisation
+from register.settings import Settings
+from register.tokens import TokenError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the CLI's settings at a fresh data folder (so keys are made there) and a known issuer."""
+    for name in list(os.environ):
+        if name.startswith("REGISTER_") and name != "REGISTER_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("REGISTER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("REGISTER_TOKEN_ISSUER", "cli-test-issuer")
+    monkeypatch.setenv("REGISTER_TOKEN_AUDIENCE", "cli-test-audience")
+    monkeypatch.chdir(tmp_path)  # no stray .env file is read
+    return tmp_path
+
+
+def test_token_command_prints_a_token_the_service_accepts(cli_env: Path) -> None:
+    result = CliRunner().invoke(main, ["token", "--role", "trust_hr", "--org", "rj1", "--sub", "alice"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+
+    # The key pair was made in the configured data folder, and the service built on it trusts the token.
+    assert (cli_env / "keys" / "signing-key.pem").exists()
+    claims = build_token_verifier(Settings()).verify(token)
+    assert claims["sub"] == "alice"
+    assert claims["role"] == "trust_hr"
+    assert claims["org"] == "RJ1"
+    assert claims["iss"] == "cli-test-issuer"
+    assert claims["aud"] == "cli-test-audience"
+    assert claims["exp"] - claims["iat"] == 3600
+
+
+def test_token_command_for_a_director_carries_the_director_id(cli_env: Path) -> None:
+    director_id = str(uuid.uuid4())
+    result = CliRunner().invoke(
+        main, ["token", "--role", "director", "--director-id", director_id, "--sub", "d", "--ttl", "60"]
+    )
+    assert result.exit_code == 0, result.output
+    claims = build_token_verifier(Settings()).verify(result.stdout.strip())
+    assert claims["director_id"] == director_id
+    assert claims["exp"] - claims["iat"] == 60
+
+
+def test_token_is_not_trusted_by_a_service_with_other_keys(
+    cli_env: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    result = CliRunner().invoke(main, ["token", "--role", "auditor", "--sub", "alice"])
+    assert result.exit_code == 0, result.output
+    elsewhere = Settings(data_dir=tmp_path_factory.mktemp("other-service"))
+    with pytest.raises(TokenError, match="not trusted"):
+        build_token_verifier(elsewhere).verify(result.stdout.strip())
+
+
+def test_token_command_for_trust_hr_without_org_is_a_usage_error(cli_env: Path) -> None:
+    result = CliRunner().invoke(main, ["token", "--role", "trust_hr", "--sub", "alice"])
+    assert result.exit_code == 2
+    assert "must name its organisation in `org`" in result.output
+    assert "eyJ" not in result.output  # no token was printed
+
+
+def test_token_command_refuses_an_unknown_role(cli_env: Path) -> None:
+    result = CliRunner().invoke(main, ["token", "--role", "superuser", "--sub", "alice"])
+    assert result.exit_code == 2
+    assert "superuser" in result.output
+
+
+def test_openapi_check_passes_when_the_file_is_current() -> None:
+    result = CliRunner().invoke(main, ["openapi", "--check", "--output", str(PROJECT_ROOT / "openapi.yaml")])
+    assert result.exit_code == 0, result.output + "\n(run `make openapi` to regenerate openapi.yaml)"
+    assert "is current" in result.output
+
+
+def test_openapi_check_fails_when_the_file_is_stale(tmp_path: Path) -> None:
+    stale = tmp_path / "openapi.yaml"
+    stale.write_text("openapi: 3.1.0\npaths: {}\n")
+    result = CliRunner().invoke(main, ["openapi", "--check", "--output", str(stale)])
+    assert result.exit_code == 1
+    assert "out of date" in result.output
+    assert stale.read_text() == "openapi: 3.1.0\npaths: {}\n"  # --check never writes
+
+
+@pytest.fixture
+async def demo_engine(admin_url: URL) -> AsyncIterator[AsyncEngine]:
+    """A new database on the test server, migrated to head, dropped afterwards."""
+    name = f"register_demo_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    server = admin_url.set(database="postgres")
+    await ensure_database(server, name, recreate=True)
+    engine = create_engine(admin_url.set(database=name), pool_size=2)
+    try:
+        await migrate.upgrade(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+        await drop_database(server, name)
+
+
+async def test_demo_loader_fills_every_region_with_synthetic_boards(demo_engine: AsyncEngine) -> None:
+    factory = create_session_factory(demo_engine)
+    organisations, directors = await load_demo(factory)
+    assert organisations >= 40
+    assert directors >= 300
+
+    async with factory() as session:
+        org_count = (await session.execute(sa.select(sa.func.count()).select_from(Organisation))).scalar_one()
+        regions = set((await session.execute(sa.select(col(Organisation.region)).distinct())).scalars())
+        director_count = (await session.execute(sa.select(sa.func.count()).select_from(Director))).scalar_one()
+        real = (
+            await session.execute(sa.select(sa.func.count()).select_from(Director).where(~col(Director.synthetic)))
+        ).scalar_one()
+        trusts = set(
+            (
+                await session.execute(
+                    sa.select(col(Organisation.ods_code)).where(
+                        col(Organisation.kind).in_([OrganisationKind.NHS_TRUST, OrganisationKind.FOUNDATION_TRUST])
+                    )
+                )
+            ).scalars()
+        )
+        today = dt.date.today()
+        chair_rows = await session.execute(
+            sa.select(col(EmploymentRecord.ods_code), sa.func.count())
+            .where(
+                col(EmploymentRecord.kind) == EmploymentKind.BOARD_APPOINTMENT,
+                col(EmploymentRecord.board_role) == BoardRole.CHAIR,
+                col(EmploymentRecord.withdrawn_at).is_(None),
+                col(EmploymentRecord.start_date) <= today,
+                sa.or_(col(EmploymentRecord.end_date).is_(None), col(EmploymentRecord.end_date) >= today),
+            )
+            .group_by(col(EmploymentRecord.ods_code))
+        )
+        chairs = {code: count for code, count in chair_rows}
+
+    assert org_count == organisations
+    assert org_count >= 40
+    assert set(Region) <= regions, f"regions without an organisation: {set(Region) - regions}"
+    assert director_count == directors
+    assert director_count >= 300
+    assert real == 0, "every demo director must be flagged synthetic"
+    assert trusts, "the demo has no trusts"
+    assert {code: chairs.get(code, 0) for code in trusts} == dict.fromkeys(trusts, 1), (
+        "every trust needs exactly one current chair"
+    )
