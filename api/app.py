@@ -17,6 +17,10 @@ from api.guards import requires_role
 from api.middleware import echo_request_id, json_body_middleware, request_id_middleware
 from api.openapi import BEARER, openapi_config
 from api.problems import EXCEPTION_HANDLERS
+from api.routes.appraisals import AppraisalController
+from api.routes.assessments import AssessmentController
+from api.routes.attestations import AttestationController
+from api.routes.checks import CheckController, DueChecksController
 from api.routes.directors import DirectorController
 from api.routes.directors_file import FILE_ROUTES
 from api.routes.health import HealthController
@@ -24,6 +28,7 @@ from api.routes.me import MeController
 from api.routes.organisations import OrganisationController
 from api.routes.problem_types import ProblemTypeController
 from api.routes.regulation import REGULATION_ROUTES
+from api.routes.returns import OrganisationReturnController, ReturnsOverviewController
 from register.db import create_engine, create_session_factory, resolve_database_url
 from register.settings import Settings
 from register.tokens import TokenVerifier, ensure_local_keys
@@ -38,6 +43,13 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     DirectorController,
     *FILE_ROUTES,
     *REGULATION_ROUTES,
+    CheckController,
+    DueChecksController,
+    AttestationController,
+    AssessmentController,
+    AppraisalController,
+    OrganisationReturnController,
+    ReturnsOverviewController,
 ]
 
 

@@ -22,6 +22,7 @@ from register.errors import RegisterError
 log = logging.getLogger("register.api")
 
 MEDIA_TYPE = "application/problem+json"
+_STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "request_id"})
 TYPE_PREFIX = "/problems/"
 
 # Every problem type the API sends, with its status and title: also served as documentation at /problems/{slug}.
@@ -70,9 +71,9 @@ def problem_response(
     title: str,
     detail: str,
     headers: dict[str, str] | None = None,
-    **extensions: Any,
+    extensions: dict[str, Any] | None = None,
 ) -> Response[dict[str, Any]]:
-    """Build the problem document; extension members carry ids and field errors."""
+    """Build the problem document; extension members carry ids and field errors (never the standard members)."""
     body: dict[str, Any] = {
         "type": TYPE_PREFIX + slug,
         "title": title,
@@ -83,7 +84,7 @@ def problem_response(
     request_id = request.scope.get("state", {}).get("request_id")
     if request_id:
         body["request_id"] = request_id
-    body.update({k: v for k, v in extensions.items() if v is not None})
+    body.update({k: v for k, v in (extensions or {}).items() if v is not None and k not in _STANDARD_MEMBERS})
     return Response(content=body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -97,7 +98,7 @@ def handle_register_error(request: Request[Any, Any, Any], exc: RegisterError) -
         title=exc.title,
         detail=exc.detail,
         headers=headers,
-        **extensions,
+        extensions=extensions,
     )
 
 
@@ -122,7 +123,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             slug="validation-error",
             title="The request is not valid",
             detail=detail,
-            errors=errors or None,
+            extensions={"errors": errors or None},
         )
     if isinstance(exc, NotAuthorizedException):
         return problem_response(

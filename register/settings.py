@@ -48,3 +48,12 @@ class Settings(BaseSettings):
     def pgdata_dir(self) -> Path:
         """Folder of the embedded PostgreSQL cluster."""
         return self.data_dir.resolve() / "pg"
+
+    # FPPT checks (issue 4): how long a check result stands before it is due again.
+    check_interval_days_default: int = Field(
+        default=365, ge=1, le=3650, description="Days until an FPPT check is due again, unless set per type."
+    )
+    check_interval_days: dict[str, int] = Field(
+        default_factory=dict,
+        description='Per check type, days until it is due again, e.g. {"dbs": 1095} (JSON in the environment).',
+    )

@@ -8,14 +8,21 @@ import datetime as dt
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from register.access.principal import Principal, Role
+from register.assessments.models import SignerOffice
 from register.directors.models import Director
-from register.employment.models import EmploymentKind, EmploymentRecord
+from register.employment.models import BoardRole, EmploymentKind, EmploymentRecord
 
 READ_ALL_ROLES = frozenset({Role.REGULATOR, Role.AUDITOR})
+
+
+def now() -> dt.datetime:
+    """The register's clock (UTC); windows and deadlines are compared with it, not the database's."""
+    return dt.datetime.now(dt.UTC)
 
 
 def today() -> dt.date:
@@ -69,3 +76,104 @@ def can_manage_organisations(principal: Principal) -> bool:
 def is_own_record(principal: Principal, director_id: uuid.UUID) -> bool:
     """The caller is the director the record is about."""
     return principal.role is Role.DIRECTOR and principal.director_id == director_id
+
+
+# --- The FPPT cycle (issue 4): board offices, checks, attestations, assessments, returns. ---
+
+
+def holds_office(
+    director_id: uuid.UUID | ColumnElement[uuid.UUID], ods_code: str, office: SignerOffice, on: dt.date | None = None
+) -> ColumnElement[bool]:
+    """The director holds ``office`` at ``ods_code`` on ``on``: a current board appointment in that office.
+
+    Chair and SID powers come from the register itself (DESIGN.md §4), not from the token: the appointment must
+    have started, not ended and not been withdrawn.
+    """
+    on = on or today()
+    office_test = (
+        col(EmploymentRecord.board_role) == BoardRole.CHAIR
+        if office is SignerOffice.CHAIR
+        else col(EmploymentRecord.senior_independent_director).is_(True)
+    )
+    return sa.exists().where(
+        col(EmploymentRecord.director_id) == director_id,
+        col(EmploymentRecord.kind) == EmploymentKind.BOARD_APPOINTMENT,
+        col(EmploymentRecord.ods_code) == ods_code,
+        col(EmploymentRecord.withdrawn_at).is_(None),
+        col(EmploymentRecord.start_date) <= on,
+        sa.or_(col(EmploymentRecord.end_date).is_(None), col(EmploymentRecord.end_date) >= on),
+        office_test,
+    )
+
+
+def _officer_orgs(principal: Principal, on: dt.date) -> sa.Select[str | None]:
+    """ODS codes where a director-token caller is currently chair or senior independent director."""
+    officer = aliased(EmploymentRecord)
+    return sa.select(col(officer.ods_code)).where(
+        col(officer.director_id) == principal.director_id,
+        col(officer.kind) == EmploymentKind.BOARD_APPOINTMENT,
+        col(officer.withdrawn_at).is_(None),
+        col(officer.start_date) <= on,
+        sa.or_(col(officer.end_date).is_(None), col(officer.end_date) >= on),
+        sa.or_(col(officer.board_role) == BoardRole.CHAIR, col(officer.senior_independent_director).is_(True)),
+    )
+
+
+def visible_fppt_directors(principal: Principal) -> ColumnElement[bool]:
+    """Directors whose FPPT records (checks, attestations, assessments, appraisals) the caller may read.
+
+    As ``visible_directors``, plus, for a chair or SID, every director appointed to their board: they "read
+    all, sign off" their own organisation's directors (DESIGN.md §4).
+    """
+    base = visible_directors(principal)
+    if principal.role is not Role.DIRECTOR or principal.director_id is None:
+        return base
+    member = aliased(EmploymentRecord)
+    on = today()
+    board = sa.exists().where(
+        col(member.director_id) == col(Director.id),
+        col(member.kind) == EmploymentKind.BOARD_APPOINTMENT,
+        col(member.withdrawn_at).is_(None),
+        sa.or_(col(member.end_date).is_(None), col(member.end_date) >= on),
+        col(member.ods_code).in_(_officer_orgs(principal, on)),
+    )
+    return sa.or_(base, board)
+
+
+def can_read_board(principal: Principal, ods_code: str) -> ColumnElement[bool]:
+    """The caller may read the FPPT state of ``ods_code``'s whole board (due lists, the annual return)."""
+    if principal.role in READ_ALL_ROLES:
+        return sa.true()
+    if principal.role is Role.TRUST_HR:
+        return sa.true() if principal.org == ods_code else sa.false()
+    if principal.role is Role.DIRECTOR and principal.director_id:
+        return sa.or_(
+            holds_office(principal.director_id, ods_code, SignerOffice.CHAIR),
+            holds_office(principal.director_id, ods_code, SignerOffice.SENIOR_INDEPENDENT_DIRECTOR),
+        )
+    return sa.false()
+
+
+def can_keep_fppt_records(principal: Principal, ods_code: str | None) -> bool:
+    """Trust HR records checks and appraisals and prepares assessments, for its own organisation only.
+
+    Regulators read but do not write them; a record made by another trust (for a shared director) stays
+    that trust's to change.
+    """
+    return principal.role is Role.TRUST_HR and principal.org is not None and principal.org == ods_code
+
+
+def can_sign_attestation(principal: Principal, director_id: uuid.UUID) -> bool:
+    """Only the director signs their own self-attestation."""
+    return is_own_record(principal, director_id)
+
+
+def sign_off_office(subject_is_chair: bool) -> SignerOffice:
+    """Who signs an assessment off: the chair, except the chair's own, which the SID signs (FPPT framework)."""
+    return SignerOffice.SENIOR_INDEPENDENT_DIRECTOR if subject_is_chair else SignerOffice.CHAIR
+
+
+def can_return_assessment(principal: Principal) -> bool:
+    """Trust HR (who prepared it) or the signer may send an assessment back to draft."""
+    return principal.role in (Role.TRUST_HR, Role.DIRECTOR)
+

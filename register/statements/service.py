@@ -9,6 +9,10 @@ from sqlmodel import SQLModel, col
 
 from register.access import policy
 from register.access.principal import Actor
+from register.appraisals.models import Appraisal
+from register.assessments.models import Assessment
+from register.attestations.models import Attestation
+from register.checks.models import FpptCheck
 from register.directors.models import ProfessionalRegistration
 from register.employment.models import EmploymentRecord, GapExplanation
 from register.errors import Forbidden, RuleViolation
@@ -27,6 +31,10 @@ ANSWERABLE: dict[str, type[SQLModel]] = {
     "qualification": Qualification,
     "employment": EmploymentRecord,
     "gap_explanation": GapExplanation,
+    "assessment": Assessment,
+    "check": FpptCheck,
+    "appraisal": Appraisal,
+    "attestation": Attestation,
 }
 
 

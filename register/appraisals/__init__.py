@@ -1,0 +1,1 @@
+"""Leadership Competency Framework (LCF) appraisals of board members."""
