@@ -176,4 +176,3 @@ def sign_off_office(subject_is_chair: bool) -> SignerOffice:
 def can_return_assessment(principal: Principal) -> bool:
     """Trust HR (who prepared it) or the signer may send an assessment back to draft."""
     return principal.role in (Role.TRUST_HR, Role.DIRECTOR)
-
