@@ -15,6 +15,7 @@ from api.auth import auth_middleware
 from api.deps import provide_actor, provide_expected_version, provide_session, provide_settings
 from api.guards import requires_role
 from api.middleware import echo_request_id, json_body_middleware, request_id_middleware
+from api.monitoring_lifespan import monitoring_worker
 from api.openapi import BEARER, openapi_config
 from api.problems import EXCEPTION_HANDLERS
 from api.routes.appraisals import AppraisalController
@@ -23,12 +24,15 @@ from api.routes.attestations import AttestationController
 from api.routes.checks import CheckController, DueChecksController
 from api.routes.directors import DirectorController
 from api.routes.directors_file import FILE_ROUTES
+from api.routes.events import EventController
 from api.routes.health import HealthController
-from api.routes.me import MeController
+from api.routes.hiring import HIRING_ROUTES
+from api.routes.me import MeController, MyRecordController
 from api.routes.organisations import OrganisationController
 from api.routes.problem_types import ProblemTypeController
 from api.routes.regulation import REGULATION_ROUTES
 from api.routes.returns import OrganisationReturnController, ReturnsOverviewController
+from api.routes.subscriptions import SubscriptionController
 from register.db import create_engine, create_session_factory, resolve_database_url
 from register.settings import Settings
 from register.tokens import TokenVerifier, ensure_local_keys
@@ -39,10 +43,12 @@ PUBLIC_HANDLERS: list[ControllerRouterHandler] = [HealthController, ProblemTypeC
 # The API proper: every route needs a bearer token (declared once, for the OpenAPI document too).
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MeController,
+    MyRecordController,
     OrganisationController,
     DirectorController,
     *FILE_ROUTES,
     *REGULATION_ROUTES,
+    *HIRING_ROUTES,
     CheckController,
     DueChecksController,
     AttestationController,
@@ -50,6 +56,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AppraisalController,
     OrganisationReturnController,
     ReturnsOverviewController,
+    EventController,
+    SubscriptionController,
 ]
 
 
@@ -103,7 +111,7 @@ def create_app(
             *PUBLIC_HANDLERS,
             Router(path="/", route_handlers=ROUTE_HANDLERS, security=[{BEARER: []}]),
         ],
-        lifespan=[database],
+        lifespan=[database, monitoring_worker],
         middleware=[request_id_middleware, json_body_middleware, auth_middleware()],
         guards=[requires_role],
         before_send=[echo_request_id],

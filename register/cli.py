@@ -237,3 +237,68 @@ def keys() -> None:
     from register.tokens import ensure_local_keys
 
     click.echo(json.dumps(json.loads(ensure_local_keys(Settings().keys_dir).read_text()), indent=2))
+
+
+@main.command("worker")
+def worker() -> None:
+    """Run the webhook worker (fan-out and signed delivery) until interrupted.
+
+    `register serve` runs one too unless REGISTER_RUN_WORKER=false; run this one beside API instances that
+    have it turned off. Several may run against one database.
+    """
+    import signal
+
+    from register.monitoring.worker import run_worker
+
+    settings = Settings()
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        click.echo("Webhook worker running; Ctrl-C stops it after the current round.")
+        await run_worker(settings, stop)
+
+    _run(go())
+
+
+@main.command("bench-data")
+@click.option("--directors", default=1_000_000, show_default=True, type=click.IntRange(1, 20_000_000))
+@click.option("--seed", default=2019, show_default=True, type=int)
+@click.option("--database", default="register_bench", show_default=True, help="Dropped and rebuilt.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16), help="Generator processes.")
+def bench_data(directors: int, seed: int, database: str, workers: int) -> None:
+    """Generate a synthetic register for benchmarks (bench/generate.py) into a separate database."""
+    from register.migrate import PROJECT_ROOT
+
+    settings = Settings()
+    live = settings.database_name
+    if settings.database_url:
+        from sqlalchemy.engine import make_url
+
+        live = make_url(settings.database_url).database or live
+    if database in (live, "postgres", "template0", "template1"):
+        raise click.UsageError(f"--database {database} is not a benchmark database; it would be dropped.")
+    sys.path.insert(0, str(PROJECT_ROOT))  # bench/ sits beside the installed packages, not in them
+    from bench.generate import load
+    from bench.server import ensure_memory
+
+    async def go() -> Any:
+        url, shared_buffers = await ensure_memory(settings)
+        click.echo(f"Server shared_buffers: {shared_buffers}")
+        with _progress() as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    tasks[phase] = bar.add_task(phase, total=total)
+                bar.update(tasks[phase], completed=done, total=total)
+
+            return await load(url, database, directors=directors, seed=seed, workers=workers, progress=progress)
+
+    report = _run(go())
+    phases = ", ".join(f"{k} {v:.1f} s" for k, v in report.phases.items())
+    click.echo(f"Loaded {report.directors} directors into {report.database} in {report.seconds:.1f} s ({phases}).")
+    for name, count in report.rows.items():
+        click.echo(f"  {name}: {count}")

@@ -5,14 +5,18 @@ from register.assessments.models import Assessment
 from register.attestations.models import Attestation
 from register.audit.models import AuditEvent
 from register.base import metadata
+from register.candidates.models import CandidateCheck
 from register.checks.models import FpptCheck
 from register.directors.models import Director, ProfessionalRegistration
 from register.employment.models import EmploymentRecord, GapExplanation
 from register.events.models import OutboundEvent
 from register.findings.models import Finding
+from register.monitoring.models import Subscription, WebhookDelivery, WorkerCursor
 from register.organisations.models import Organisation
 from register.qualifications.models import Qualification
+from register.references.models import BoardMemberReference, ReferenceRequest
 from register.returns.models import AnnualReturn
+from register.search.models import DirectorName, NameTokenVariant
 from register.statements.models import Statement
 from register.versions.models import RecordVersion
 
@@ -22,16 +26,24 @@ __all__ = [
     "Assessment",
     "Attestation",
     "AuditEvent",
+    "BoardMemberReference",
+    "CandidateCheck",
     "Director",
+    "DirectorName",
     "EmploymentRecord",
     "Finding",
     "FpptCheck",
     "GapExplanation",
+    "NameTokenVariant",
     "Organisation",
     "OutboundEvent",
     "ProfessionalRegistration",
     "Qualification",
     "RecordVersion",
+    "ReferenceRequest",
     "Statement",
+    "Subscription",
+    "WebhookDelivery",
+    "WorkerCursor",
     "metadata",
 ]

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import uuid
 from typing import Any
 
 from register.errors import InvalidInput
@@ -23,3 +24,11 @@ def decode_cursor(cursor: str, keys: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(values, dict) or set(values) != set(keys):
         raise InvalidInput("the cursor is not one this service issued; start again without it")
     return values
+
+
+def cursor_uuid(cursor: str, key: str = "id") -> uuid.UUID:
+    """The record id a cursor points after; a cursor not made by this service is a 400."""
+    try:
+        return uuid.UUID(str(decode_cursor(cursor, (key,))[key]))
+    except ValueError:
+        raise InvalidInput("the cursor is not one this service issued; start again without it") from None

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     employment_future_start_days: int = Field(
         default=90, ge=0, le=730, description="How far ahead an employment entry may start (days)."
     )
+    candidate_access_days: int = Field(
+        default=90, ge=1, le=365, description="How long a candidate check opens summary access (days)."
+    )
+    reference_answer_days: int = Field(
+        default=28, ge=1, le=365, description="How long a previous employer has to answer a BMR request (days)."
+    )
     coverage_gap_threshold_days: int = Field(
         default=28, ge=0, le=365, description="Gaps in employment longer than this are reported (days)."
     )
@@ -57,3 +63,24 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Per check type, days until it is due again, e.g. {"dbs": 1095} (JSON in the environment).',
     )
+
+    # Monitoring (issue 6): the webhook worker.
+    run_worker: bool = Field(
+        default=True, description="Run the webhook worker inside `register serve` (else run `register worker`)."
+    )
+    worker_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How long the webhook worker sleeps when it finds no work."
+    )
+    worker_batch: int = Field(
+        default=100, ge=1, le=1000, description="Events fanned out or deliveries tried per round."
+    )
+    webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=30, description="How long a subscriber's endpoint has to answer one delivery."
+    )
+    webhook_max_attempts: int = Field(
+        default=12,
+        ge=1,
+        le=50,
+        description="Attempts before a delivery is given up as dead (backoff 10 s doubling to 1 h).",
+    )
+

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from register.assessments.models import AssessmentKind, AssessmentOutcome, AssessmentStatus, SignerOffice
 from register.assessments.service import AssessmentView
 from schemas.checks import CheckGapRead
-from schemas.common import Request, Response
+from schemas.common import Request, Response, StatementRead
 
 
 class AssessmentCreate(Request):
@@ -91,6 +91,9 @@ class AssessmentRead(Response):
     version: int = Field(description="Current version; also the ETag.")
     created_at: dt.datetime
     updated_at: dt.datetime
+    statements: list[StatementRead] = Field(
+        default_factory=list, description="The director's statements in reply to this assessment."
+    )
 
     @classmethod
     def from_view(cls, view: AssessmentView) -> "AssessmentRead":

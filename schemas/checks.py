@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from register.checks.models import OUTCOME_ONLY_TYPES, CheckResult, CheckType
 from register.checks.service import CheckGap, DueItem, NewCheck
-from schemas.common import Request, Response
+from schemas.common import Request, Response, StatementRead
 
 _WITHIN = re.compile(r"^(\d{1,3})([dw])$")
 WITHIN_PATTERN = _WITHIN.pattern
@@ -98,6 +98,9 @@ class OutcomeOnlyCheckRead(Response):
     version: int = Field(description="Current version; also the ETag.")
     created_at: dt.datetime
     updated_at: dt.datetime
+    statements: list[StatementRead] = Field(
+        default_factory=list, description="The director's statements in reply to this check."
+    )
 
 
 class CheckRead(OutcomeOnlyCheckRead):

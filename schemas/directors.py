@@ -149,6 +149,7 @@ class DirectorSummary(Response):
     date_of_birth: dt.date
     synthetic: bool = Field(description="True for demonstration records that describe no real person.")
     version: int
+    score: float | None = Field(default=None, description="Name-match score (0 to 1) when searching with q.")
 
 
 class DirectorRead(DirectorSummary):

@@ -49,7 +49,7 @@ class AssessmentController(Controller):
         rows, next_cursor = await service.list_assessments(
             session, actor, director_id, limit=limit, cursor=cursor, kind=kind, status=status
         )
-        items = [AssessmentRead.from_view(AssessmentView(r.model_dump())) for r in rows]
+        items = [AssessmentRead.from_view(AssessmentView(r)) for r in rows]
         return page_response(request, items, next_cursor)
 
     @post("/", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 404, 409, 415, 422))

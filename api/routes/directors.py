@@ -14,7 +14,11 @@ from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
 from register.access.principal import Actor, Role
+from register.assessments.models import AssessmentOutcome
 from register.directors import service
+from register.employment.models import BoardRole
+from register.identifiers import Region, RegistrationBody
+from register.search.service import BoardStatus, SearchCriteria, search_directors
 from schemas.common import Page
 from schemas.directors import DirectorCreate, DirectorRead, DirectorSummary, DirectorUpdate
 from schemas.organisations import OdsCode
@@ -24,7 +28,35 @@ AsOf = Annotated[
     dt.datetime | None,
     QueryParameter(description="Read the record as it stood at this time (ISO 8601 with a time zone)."),
 ]
-OdsFilter = Annotated[OdsCode | None, QueryParameter(description="Only directors appointed at this organisation.")]
+OdsFilter = Annotated[
+    OdsCode | None, QueryParameter(description="Only directors with a board appointment at this organisation.")
+]
+NameQuery = Annotated[
+    str | None,
+    QueryParameter(
+        min_length=2,
+        max_length=100,
+        description="Name search over current and former names, tolerant of one typo per word; closest first.",
+    ),
+]
+RegionFilter = Annotated[Region | None, QueryParameter(description="Board appointment in this NHS England region.")]
+RoleFilter = Annotated[BoardRole | None, QueryParameter(description="Board appointment in this role.")]
+StatusFilter = Annotated[
+    BoardStatus | None,
+    QueryParameter(description="Current (default when filtering by appointment), former or any board member."),
+]
+BodyFilter = Annotated[RegistrationBody | None, QueryParameter(description="Registered with this body.")]
+NumberFilter = Annotated[
+    str | None, QueryParameter(max_length=30, description="Exact registration number (needs registration_body).")
+]
+UpheldFilter = Annotated[bool | None, QueryParameter(description="Has (true) or has no (false) upheld finding.")]
+BarredFilter = Annotated[bool | None, QueryParameter(description="Is (true) or is not (false) barred today.")]
+OutcomeFilter = Annotated[
+    AssessmentOutcome | None, QueryParameter(description="Outcome of the newest signed-off FPPT assessment.")
+]
+OverdueFilter = Annotated[
+    bool | None, QueryParameter(description="Has (true) or has no (false) FPPT check past its next-due date.")
+]
 
 
 class DirectorController(Controller):
@@ -39,11 +71,35 @@ class DirectorController(Controller):
         actor: NamedDependency[Actor],
         limit: Limit = 50,
         cursor: Cursor = None,
+        q: NameQuery = None,
         ods_code: OdsFilter = None,
+        region: RegionFilter = None,
+        board_role: RoleFilter = None,
+        board_status: StatusFilter = None,
+        registration_body: BodyFilter = None,
+        registration_number: NumberFilter = None,
+        has_upheld_finding: UpheldFilter = None,
+        barred: BarredFilter = None,
+        assessment_outcome: OutcomeFilter = None,
+        overdue_checks: OverdueFilter = None,
     ) -> Response[Page[DirectorSummary]]:
-        """List the directors you may see (a trust: its own board; regulators and auditors: everyone)."""
-        rows, next_cursor = await service.list_directors(session, actor, limit=limit, cursor=cursor, ods_code=ods_code)
-        return page_response(request, [DirectorSummary.model_validate(r) for r in rows], next_cursor)
+        """List or search the directors you may see (a trust: its own; regulators and auditors: everyone)."""
+        criteria = SearchCriteria(
+            q=q,
+            ods_code=ods_code,
+            region=region,
+            board_role=board_role,
+            board_status=board_status,
+            registration_body=registration_body,
+            registration_number=registration_number,
+            has_upheld_finding=has_upheld_finding,
+            barred=barred,
+            assessment_outcome=assessment_outcome,
+            overdue_checks=overdue_checks,
+        )
+        hits, next_cursor = await search_directors(session, actor, criteria, limit=limit, cursor=cursor)
+        items = [DirectorSummary.model_validate(h.director).model_copy(update={"score": h.score}) for h in hits]
+        return page_response(request, items, next_cursor)
 
     @post("/", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 409, 415, 422))
     async def create_director(

@@ -6,6 +6,7 @@ see is simply not found (404), never forbidden (403).
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -176,3 +177,24 @@ def sign_off_office(subject_is_chair: bool) -> SignerOffice:
 def can_return_assessment(principal: Principal) -> bool:
     """Trust HR (who prepared it) or the signer may send an assessment back to draft."""
     return principal.role in (Role.TRUST_HR, Role.DIRECTOR)
+
+
+# --- Hiring (issue 5): a recorded candidate check opens the summary view for a limited window. ---
+
+
+def checked_candidate(principal: Principal, director_id: Any) -> ColumnElement[bool]:
+    """The caller's trust has a candidate check on this director whose access window is still open."""
+    from register.candidates.models import CandidateCheck
+
+    if principal.role is not Role.TRUST_HR or principal.org is None:
+        return sa.false()
+    return sa.exists().where(
+        col(CandidateCheck.director_id) == director_id,
+        col(CandidateCheck.checking_org) == principal.org,
+        col(CandidateCheck.access_until) > now(),
+    )
+
+
+def visible_summaries(principal: Principal) -> ColumnElement[bool]:
+    """Directors whose summary view the caller may read: whoever may read the file, plus checked candidates."""
+    return sa.or_(visible_directors(principal), checked_candidate(principal, col(Director.id)))

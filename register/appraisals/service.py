@@ -14,7 +14,7 @@ from register.appraisals.models import Appraisal, LcfDomain
 from register.audit.service import record_event
 from register.checks.service import load_fppt_director
 from register.errors import Conflict, Forbidden, NotFound, PreconditionFailed, RuleViolation
-from register.pagination import decode_cursor, encode_cursor
+from register.pagination import cursor_uuid, encode_cursor
 from register.versions.service import snapshot, version_as_of, write_version
 
 RECORD_TYPE = "appraisal"
@@ -100,7 +100,7 @@ async def list_appraisals(
         .limit(limit + 1)
     )
     if cursor:
-        query = query.where(col(Appraisal.id) < uuid.UUID(str(decode_cursor(cursor, ("id",))["id"])))
+        query = query.where(col(Appraisal.id) < cursor_uuid(cursor))
     rows = list((await session.execute(query)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]

@@ -26,7 +26,8 @@ from register.audit.service import record_event
 from register.checks.models import ANNUAL_REQUIRED, APPOINTMENT_REQUIRED, CheckType
 from register.checks.service import CheckGap, current_checks, find_gaps, load_fppt_director
 from register.errors import Conflict, Forbidden, NotFound, PreconditionFailed, RuleViolation
-from register.pagination import decode_cursor, encode_cursor
+from register.pagination import cursor_uuid, encode_cursor
+from register.parts import attach_statements
 from register.versions.service import snapshot, version_as_of, write_version
 
 RECORD_TYPE = "assessment"
@@ -239,8 +240,8 @@ async def list_assessments(
     cursor: str | None = None,
     kind: AssessmentKind | None = None,
     status: AssessmentStatus | None = None,
-) -> tuple[list[Assessment], str | None]:
-    """A director's assessments, newest first."""
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A director's assessments, newest first, each with the director's statements about it."""
     await load_fppt_director(session, actor, director_id)
     query = (
         sa.select(Assessment)
@@ -253,14 +254,16 @@ async def list_assessments(
     if status is not None:
         query = query.where(col(Assessment.status) == status)
     if cursor:
-        query = query.where(col(Assessment.id) < uuid.UUID(str(decode_cursor(cursor, ("id",))["id"])))
+        query = query.where(col(Assessment.id) < cursor_uuid(cursor))
     rows = list((await session.execute(query)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
     await record_event(
         session, actor, "assessment.list", record_type="director", record_id=str(director_id), director_id=director_id
     )
-    return rows, encode_cursor({"id": str(rows[-1].id)}) if more else None
+    items = [snapshot(r) for r in rows]
+    await attach_statements(session, director_id, RECORD_TYPE, items)
+    return items, encode_cursor({"id": str(rows[-1].id)}) if more else None
 
 
 async def get_assessment(
@@ -292,6 +295,7 @@ async def get_assessment(
     elif row.status is not AssessmentStatus.SIGNED_OFF:
         _, gaps = await _evidence(session, row, policy.today(), concerns_block=True)
         view.blocking_checks = [g.as_dict() for g in gaps]
+    await attach_statements(session, director_id, RECORD_TYPE, [view.data])
     await record_event(
         session,
         actor,

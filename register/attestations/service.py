@@ -14,7 +14,7 @@ from register.attestations.models import Attestation, Schedule4Item
 from register.audit.service import record_event
 from register.checks.service import load_fppt_director, record_attestation_check
 from register.errors import Forbidden, NotFound, RuleViolation
-from register.pagination import decode_cursor, encode_cursor
+from register.pagination import cursor_uuid, encode_cursor
 from register.versions.service import snapshot, write_version
 
 RECORD_TYPE = "attestation"
@@ -116,7 +116,7 @@ async def list_attestations(
         .limit(limit + 1)
     )
     if cursor:
-        query = query.where(col(Attestation.id) < uuid.UUID(str(decode_cursor(cursor, ("id",))["id"])))
+        query = query.where(col(Attestation.id) < cursor_uuid(cursor))
     rows = list((await session.execute(query)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]

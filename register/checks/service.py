@@ -19,7 +19,8 @@ from register.checks.models import ANNUAL_REQUIRED, OUTCOME_ONLY_TYPES, CheckRes
 from register.directors.models import Director
 from register.errors import Forbidden, NotFound, PreconditionFailed, RuleViolation
 from register.organisations.models import Organisation
-from register.pagination import decode_cursor, encode_cursor
+from register.pagination import cursor_uuid, decode_cursor, encode_cursor
+from register.parts import attach_statements
 from register.settings import Settings
 from register.versions.service import snapshot, version_as_of, write_version
 
@@ -193,7 +194,7 @@ async def list_checks(
     cursor: str | None = None,
     check_type: CheckType | None = None,
     current_only: bool = False,
-) -> tuple[list[FpptCheck], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """A page of a director's check results, newest first (or only the current result of each type)."""
     await load_fppt_director(session, actor, director_id)
     query = (
@@ -207,14 +208,16 @@ async def list_checks(
     if current_only:
         query = query.where(col(FpptCheck.id).in_(_current_ids([director_id])))
     if cursor:
-        query = query.where(col(FpptCheck.id) < uuid.UUID(str(decode_cursor(cursor, ("id",))["id"])))
+        query = query.where(col(FpptCheck.id) < cursor_uuid(cursor))
     rows = list((await session.execute(query)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
     await record_event(
         session, actor, "check.list", record_type="director", record_id=str(director_id), director_id=director_id
     )
-    return rows, encode_cursor({"id": str(rows[-1].id)}) if more else None
+    items = [snapshot(r) for r in rows]
+    await attach_statements(session, director_id, RECORD_TYPE, items)
+    return items, encode_cursor({"id": str(rows[-1].id)}) if more else None
 
 
 async def get_check(
@@ -234,6 +237,7 @@ async def get_check(
         if past is None:
             raise NotFound(f"Check {check_id} was not on the register at {as_of.isoformat()}.")
         data = past.data
+    await attach_statements(session, director_id, RECORD_TYPE, [data])
     await record_event(
         session,
         actor,

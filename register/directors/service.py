@@ -23,6 +23,7 @@ from register.names import name_key
 from register.organisations.models import Organisation
 from register.pagination import decode_cursor, encode_cursor
 from register.parts import attach_statements, load_visible_director
+from register.search.names import sync_director_names
 from register.statements.queries import statements_about
 from register.versions.models import RecordVersion
 from register.versions.service import file_as_of, snapshot, write_version
@@ -126,6 +127,9 @@ async def create_director(
     await session.flush()
     await session.refresh(director)
     assert director.id is not None
+    await sync_director_names(
+        session, director.id, given_name=given_name, family_name=family_name, former_names=former_names
+    )
     await write_version(
         session,
         actor,
@@ -268,6 +272,14 @@ async def update_director(
     updated = result.scalar_one_or_none()
     if updated is None:  # another request changed it between our read and this update
         raise PreconditionFailed("The record changed while you were editing it; read it again and resend.")
+    if changes.keys() & {"given_name", "family_name", "former_names"}:
+        await sync_director_names(
+            session,
+            director_id,
+            given_name=updated.given_name,
+            family_name=updated.family_name,
+            former_names=updated.former_names,
+        )
     await write_version(
         session,
         actor,

@@ -157,17 +157,30 @@ async def explain_gap(
 async def _load_for_employment_write(
     session: AsyncSession, actor: Actor, director_id: uuid.UUID, entry: EmploymentEntry
 ) -> Director:
-    """Who may add to a history: the director's own trust (any entry), or a regulator (a board appointment).
+    """Who may add to a history: the director's own trust (any entry), a trust that has checked the candidate
+    (their board appointment at that trust), or a regulator (a board appointment).
 
     A trust records roles at its own organisation, and history elsewhere only for its own directors; a
-    director it may not see is 404 to it. Until candidate checks exist, a regulator records the
-    appointment of an existing director at another trust.
+    director it may not see is 404 to it. A regulator may also record an existing director's appointment
+    at another trust.
     """
     principal = actor.principal
     if principal.role is Role.REGULATOR:
         if entry.kind is not EmploymentKind.BOARD_APPOINTMENT:
             raise Forbidden("A regulator records board appointments only; the trust keeps the rest of the history.")
         return await load_visible_director(session, actor, director_id)
+    if (
+        principal.role is Role.TRUST_HR
+        and entry.kind is EmploymentKind.BOARD_APPOINTMENT
+        and entry.ods_code == principal.org
+    ):
+        # A trust that has checked a candidate may appoint them: the appointment makes them its director.
+        checked = await session.execute(
+            sa.select(Director).where(col(Director.id) == director_id, policy.checked_candidate(principal, director_id))
+        )
+        candidate = checked.scalar_one_or_none()
+        if candidate is not None:
+            return candidate
     director = await load_visible_director(session, actor, director_id)
     require_file_writer(actor)
     return director

@@ -20,6 +20,7 @@ from register.events.service import EventType, emit
 from register.findings.models import Finding
 from register.parts import PartKind, add_part, change_part, load_part, load_visible_director, withdraw_part
 from register.qualifications.models import Qualification
+from register.references.models import BoardMemberReference
 from register.statements.models import Statement
 
 STATEMENTS = PartKind(Statement, "statement", "statement", ("created_at",))
@@ -31,6 +32,7 @@ ANSWERABLE: dict[str, type[SQLModel]] = {
     "qualification": Qualification,
     "employment": EmploymentRecord,
     "gap_explanation": GapExplanation,
+    "reference": BoardMemberReference,
     "assessment": Assessment,
     "check": FpptCheck,
     "appraisal": Appraisal,

@@ -129,3 +129,48 @@ async def test_statement_must_answer_a_record_in_the_own_file(
         f"/v1/directors/{director['id']}/statements", json={"about_record_type": "finding", "text": "x"}, headers=me
     )
     assert half.status_code == 400
+
+
+async def test_statement_shows_beside_a_check_and_an_assessment(
+    client: httpx.AsyncClient, auth: TokenFactory, director: dict[str, Any]
+) -> None:
+    base = f"/v1/directors/{director['id']}"
+    hr = auth("trust_hr", org="RJ1")
+    check = (
+        await client.post(
+            f"{base}/checks",
+            headers=hr,
+            json={
+                "check_type": "social_media",
+                "result": "concern",
+                "performed_on": "2026-01-05",
+                "performed_by": "HR officer",
+                "notes": "Posts under review",
+            },
+        )
+    ).json()
+    assessment = (
+        await client.post(
+            f"{base}/assessments", headers=hr, json={"kind": "triggered", "trigger_reason": "Media reports"}
+        )
+    ).json()
+    me = auth("director", director_id=director["id"])
+    for record_type, record in (("check", check), ("assessment", assessment)):
+        response = await client.post(
+            f"{base}/statements",
+            headers=me,
+            json={
+                "about_record_type": record_type,
+                "about_record_id": record["id"],
+                "text": f"About the {record_type}.",
+            },
+        )
+        assert response.status_code == 201, response.text
+    checks = (await client.get(f"{base}/checks", headers=hr)).json()["items"]
+    assert checks[0]["statements"][0]["text"] == "About the check."
+    single = (await client.get(f"{base}/checks/{check['id']}", headers=auth("regulator"))).json()
+    assert single["statements"][0]["text"] == "About the check."
+    assessments = (await client.get(f"{base}/assessments", headers=hr)).json()["items"]
+    assert assessments[0]["statements"][0]["text"] == "About the assessment."
+    one = (await client.get(f"{base}/assessments/{assessment['id']}", headers=me)).json()
+    assert one["statements"][0]["text"] == "About the assessment."

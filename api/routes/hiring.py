@@ -1,0 +1,302 @@
+"""Hiring: candidate checks, the summary view, and the Board Member Reference workflow."""
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.types import ControllerRouterHandler
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import etag
+from api.guards import roles
+from api.openapi import problems
+from api.pagination import Cursor, Limit, page_response
+from api.routes.organisations import OdsPath
+from register.access.principal import Actor, Role
+from register.candidates import service as candidates
+from register.parts import attach_statements
+from register.references import service as references
+from register.references.models import RequestStatus
+from register.settings import Settings
+from register.versions.service import snapshot
+from schemas.candidates import CandidateCheckCreate, CandidateCheckRead, CandidateCheckResult, CandidateSummary
+from schemas.common import Page
+from schemas.references import (
+    BmrContent,
+    LeaverReferenceCreate,
+    Reason,
+    ReferenceCorrection,
+    ReferenceDue,
+    ReferenceRead,
+    ReferenceRequestCreate,
+    ReferenceRequestRead,
+)
+
+Direction = Annotated[
+    Literal["incoming", "outgoing"] | None,
+    QueryParameter(description="incoming: you are asked for a reference; outgoing: you asked."),
+]
+StatusFilter = Annotated[RequestStatus | None, QueryParameter(description="Only requests in this state.")]
+
+
+def request_read(row: Any) -> ReferenceRequestRead:
+    """A request as shown, with an open request past its answer-by date shown as expired."""
+    return ReferenceRequestRead.model_validate({**snapshot(row), "status": references.effective_status(row)})
+
+
+class AnsweredRequest(BaseModel):
+    """The answered request and the BMR it produced."""
+
+    request: ReferenceRequestRead
+    reference: ReferenceRead
+
+
+class CandidateController(Controller):
+    path = "/v1"
+    tags = ["hiring"]
+
+    @post("/candidate-checks", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 404, 409, 415))
+    async def check_candidate(
+        self,
+        data: JSONBody[CandidateCheckCreate],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
+    ) -> Response[CandidateCheckResult]:
+        """Check a candidate before appointment: records the check and returns their summary view."""
+        check, summary = await candidates.check_candidate(
+            session,
+            actor,
+            settings,
+            who=data.identifier(),
+            purpose=data.purpose,
+            vacancy_board_role=data.vacancy.board_role,
+            vacancy_title=data.vacancy.title,
+        )
+        result = CandidateCheckResult(
+            check=CandidateCheckRead.model_validate(check), summary=CandidateSummary.model_validate(summary)
+        )
+        return Response(result, status_code=201)
+
+    @get(
+        "/directors/{director_id:uuid}/summary",
+        opt=roles(Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR),
+        responses=problems(400, 401, 403, 404),
+    )
+    async def summary(
+        self,
+        director_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
+    ) -> CandidateSummary:
+        """The summary view of a director (a trust sees it for a candidate it checked, within the window)."""
+        return CandidateSummary.model_validate(await candidates.read_summary(session, actor, settings, director_id))
+
+    @get("/me/candidate-checks", opt=roles(Role.DIRECTOR), responses=problems(401, 403))
+    async def my_candidate_checks(
+        self, session: NamedDependency[AsyncSession], actor: NamedDependency[Actor]
+    ) -> list[CandidateCheckRead]:
+        """Every candidate check made on you: which organisation, who, why and when."""
+        assert actor.principal.director_id is not None
+        rows = await candidates.checks_on(session, actor.principal.director_id)
+        return [CandidateCheckRead.model_validate(r) for r in rows]
+
+
+class ReferenceRequestController(Controller):
+    path = "/v1/reference-requests"
+    tags = ["hiring"]
+
+    @post("/", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 404, 409, 415, 422))
+    async def request_reference(
+        self,
+        data: JSONBody[ReferenceRequestCreate],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
+    ) -> Response[ReferenceRequestRead]:
+        """Ask a checked candidate's previous employer for a Board Member Reference."""
+        row = await references.request_reference(
+            session, actor, settings, director_id=data.director_id, employment_id=data.employment_id, note=data.note
+        )
+        return Response(request_read(row), status_code=201, headers={"ETag": etag(row.version)})
+
+    @get(
+        "/",
+        opt=roles(Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR),
+        responses=problems(400, 401, 403, 422),
+    )
+    async def list_requests(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        direction: Direction = None,
+        status: StatusFilter = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> Response[Page[ReferenceRequestRead]]:
+        """Reference requests you made (outgoing) or must answer (incoming)."""
+        rows, next_cursor = await references.list_requests(
+            session, actor, direction=direction, status=status, limit=limit, cursor=cursor
+        )
+        return page_response(request, [request_read(r) for r in rows], next_cursor)
+
+    @get(
+        "/{request_id:uuid}",
+        opt=roles(Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR),
+        responses=problems(400, 401, 403, 404),
+    )
+    async def get_request(
+        self, request_id: FromPath[uuid.UUID], session: NamedDependency[AsyncSession], actor: NamedDependency[Actor]
+    ) -> Response[ReferenceRequestRead]:
+        """One reference request and its state."""
+        row = await references.get_request(session, actor, request_id)
+        return Response(request_read(row), headers={"ETag": etag(row.version)})
+
+    @post(
+        "/{request_id:uuid}/answer",
+        opt=roles(Role.TRUST_HR),
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 412, 415, 428),
+    )
+    async def answer(
+        self,
+        request_id: FromPath[uuid.UUID],
+        data: JSONBody[BmrContent],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        expected_version: NamedDependency[int],
+    ) -> AnsweredRequest:
+        """Answer a request with a signed BMR (the organisation asked only)."""
+        row, reference = await references.answer_request(
+            session, actor, request_id, expected_version=expected_version, bmr=data.stored()
+        )
+        return AnsweredRequest(request=request_read(row), reference=ReferenceRead.model_validate(reference))
+
+    @post(
+        "/{request_id:uuid}/decline",
+        opt=roles(Role.TRUST_HR),
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 412, 415, 428),
+    )
+    async def decline(
+        self,
+        request_id: FromPath[uuid.UUID],
+        data: JSONBody[Reason],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        expected_version: NamedDependency[int],
+    ) -> ReferenceRequestRead:
+        """Decline a request, saying why (the organisation asked only)."""
+        row = await references.decline_request(
+            session, actor, request_id, expected_version=expected_version, reason=data.reason
+        )
+        return request_read(row)
+
+    @post(
+        "/{request_id:uuid}/withdraw",
+        opt=roles(Role.TRUST_HR),
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 409, 412, 415, 428),
+    )
+    async def withdraw(
+        self,
+        request_id: FromPath[uuid.UUID],
+        data: JSONBody[Reason],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        expected_version: NamedDependency[int],
+    ) -> ReferenceRequestRead:
+        """Withdraw a request you made."""
+        row = await references.withdraw_request(
+            session, actor, request_id, expected_version=expected_version, reason=data.reason
+        )
+        return request_read(row)
+
+
+class ReferenceController(Controller):
+    path = "/v1"
+    tags = ["hiring"]
+
+    @get(
+        "/organisations/{ods_code:str}/references/due",
+        opt=roles(Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR),
+        responses=problems(400, 401, 403),
+    )
+    async def references_due(
+        self, ods_code: OdsPath, session: NamedDependency[AsyncSession], actor: NamedDependency[Actor]
+    ) -> list[ReferenceDue]:
+        """Leaver references your organisation owes: ended board appointments with no BMR on file."""
+        rows = await references.references_due(session, actor, ods_code.upper())
+        return [
+            ReferenceDue(
+                employment_id=r.id,
+                director_id=r.director_id,
+                role_title=r.role_title,
+                start_date=r.start_date,
+                end_date=r.end_date,
+            )
+            for r in rows
+        ]
+
+    @post(
+        "/organisations/{ods_code:str}/references",
+        opt=roles(Role.TRUST_HR),
+        responses=problems(400, 401, 403, 404, 409, 415, 422),
+    )
+    async def write_leaver_reference(
+        self,
+        ods_code: OdsPath,
+        data: JSONBody[LeaverReferenceCreate],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> Response[ReferenceRead]:
+        """Write the BMR owed for a board appointment at your organisation that has ended."""
+        bmr = data.stored()
+        bmr.pop("employment_id")
+        reference = await references.write_leaver_reference(
+            session, actor, ods_code.upper(), employment_id=data.employment_id, bmr=bmr
+        )
+        return Response(ReferenceRead.model_validate(reference), status_code=201, headers={"ETag": etag(1)})
+
+    @get(
+        "/directors/{director_id:uuid}/references",
+        opt=roles(Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR),
+        responses=problems(400, 401, 403, 404),
+    )
+    async def director_references(
+        self, director_id: FromPath[uuid.UUID], session: NamedDependency[AsyncSession], actor: NamedDependency[Actor]
+    ) -> list[ReferenceRead]:
+        """Every BMR about a director, with the director's statements beside each."""
+        rows = [snapshot(r) for r in await references.list_references(session, actor, director_id)]
+        await attach_statements(session, director_id, "reference", rows)
+        return [ReferenceRead.model_validate(r) for r in rows]
+
+    @post(
+        "/references/{reference_id:uuid}/corrections",
+        opt=roles(Role.TRUST_HR),
+        status_code=200,
+        responses=problems(400, 401, 403, 404, 412, 415, 428),
+    )
+    async def correct_reference(
+        self,
+        reference_id: FromPath[uuid.UUID],
+        data: JSONBody[ReferenceCorrection],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        expected_version: NamedDependency[int],
+    ) -> Response[ReferenceRead]:
+        """Correct a BMR your organisation signed: a new version with its reason; the old one stays in history."""
+        bmr = data.stored()
+        reason = bmr.pop("reason")
+        corrected = await references.correct_reference(
+            session, actor, reference_id, expected_version=expected_version, bmr=bmr, reason=reason
+        )
+        return Response(ReferenceRead.model_validate(corrected), headers={"ETag": etag(corrected.version)})
+
+
+HIRING_ROUTES: list[ControllerRouterHandler] = [CandidateController, ReferenceRequestController, ReferenceController]

@@ -1,0 +1,1 @@
+"""Benchmarks and their data generator (not installed with the service; run from the project root)."""
