@@ -83,4 +83,3 @@ class Settings(BaseSettings):
         le=50,
         description="Attempts before a delivery is given up as dead (backoff 10 s doubling to 1 h).",
     )
-

@@ -79,6 +79,7 @@ ZIP_RESPONSE = {
     200: ResponseSpec(
         data_container=SubjectAccessRecord,
         description="Your record as JSON, or with `format=zip` as a zip file (application/zip).",
+        generate_examples=False,
     )
 }
 
@@ -92,7 +93,7 @@ class MyRecordController(Controller):
         self,
         session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        format: FormatQuery = RecordFormat.JSON,  # noqa: A002 (the query parameter's public name)
+        format: FormatQuery = RecordFormat.JSON,  # the query parameter's public name
     ) -> Response[Any]:
         """Your whole record (subject access): every part, every version, and who read it; as JSON or a zip."""
         record = SubjectAccessRecord.model_validate(await subject_access(session, actor))

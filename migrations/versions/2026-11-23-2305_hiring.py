@@ -57,7 +57,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["checking_org"], ["organisations.ods_code"], name=op.f("fk_candidate_checks_checking_org_organisations")
         ),
-        sa.ForeignKeyConstraint(["director_id"], ["directors.id"], name=op.f("fk_candidate_checks_director_id_directors")),
+        sa.ForeignKeyConstraint(
+            ["director_id"], ["directors.id"], name=op.f("fk_candidate_checks_director_id_directors")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_candidate_checks")),
     )
     op.create_index(
@@ -98,7 +100,9 @@ def upgrade() -> None:
             name=op.f("fk_reference_requests_employment_id_employment_records"),
         ),
         sa.ForeignKeyConstraint(
-            ["providing_org"], ["organisations.ods_code"], name=op.f("fk_reference_requests_providing_org_organisations")
+            ["providing_org"],
+            ["organisations.ods_code"],
+            name=op.f("fk_reference_requests_providing_org_organisations"),
         ),
         sa.ForeignKeyConstraint(
             ["requesting_org"],
@@ -108,9 +112,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reference_requests")),
     )
     op.create_index("ix_reference_requests_providing_org_status", "reference_requests", ["providing_org", "status"])
-    op.create_index(
-        "ix_reference_requests_requesting_org_status", "reference_requests", ["requesting_org", "status"]
-    )
+    op.create_index("ix_reference_requests_requesting_org_status", "reference_requests", ["requesting_org", "status"])
     op.create_index(
         "uq_reference_requests_open",
         "reference_requests",
@@ -153,9 +155,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_board_member_references")),
     )
-    op.create_index(
-        op.f("ix_board_member_references_director_id"), "board_member_references", ["director_id"]
-    )
+    op.create_index(op.f("ix_board_member_references_director_id"), "board_member_references", ["director_id"])
     op.create_index("ix_board_member_references_employment_id", "board_member_references", ["employment_id"])
 
 

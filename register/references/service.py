@@ -205,7 +205,9 @@ async def _locked_request(session: AsyncSession, actor: Actor, request_id: uuid.
 def _require_open(row: ReferenceRequest, expected_version: int) -> None:
     status = effective_status(row)
     if status is not RequestStatus.OPEN:
-        raise Conflict(f"The request is {status.value}; only an open request can be acted on.", request_status=status.value)
+        raise Conflict(
+            f"The request is {status.value}; only an open request can be acted on.", request_status=status.value
+        )
     if row.version != expected_version:
         raise PreconditionFailed(
             f"The request is at version {row.version}; read it again.", current_version=row.version

@@ -1,6 +1,7 @@
 """Hiring: candidate checks, the summary view and its flags, access windows, and the BMR workflow."""
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -62,7 +63,7 @@ def bmr(**overrides: Any) -> dict[str, Any]:
 async def sign_off_annual(db: AsyncSession, director_id: str, ods: str, on: dt.date) -> None:
     db.add(
         Assessment(
-            director_id=director_id,
+            director_id=uuid.UUID(director_id),
             ods_code=ods,
             kind=AssessmentKind.ANNUAL,
             status=AssessmentStatus.SIGNED_OFF,
