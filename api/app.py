@@ -25,6 +25,7 @@ from api.routes.checks import CheckController, DueChecksController
 from api.routes.directors import DirectorController
 from api.routes.directors_file import FILE_ROUTES
 from api.routes.events import EventController
+from api.routes.exports import ExportController
 from api.routes.health import HealthController
 from api.routes.hiring import HIRING_ROUTES
 from api.routes.me import MeController, MyRecordController
@@ -58,6 +59,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ReturnsOverviewController,
     EventController,
     SubscriptionController,
+    ExportController,
 ]
 
 

@@ -45,6 +45,17 @@ class Settings(BaseSettings):
         default=28, ge=0, le=365, description="Gaps in employment longer than this are reported (days)."
     )
 
+    # Exports (issue 7): streamed bulk exports.
+    export_timeout_seconds: float = Field(
+        default=3600, gt=0, le=86_400, description="Longest an export may run, slow clients included (seconds)."
+    )
+    export_queue_chunks: int = Field(
+        default=8, ge=1, le=1024, description="COPY chunks buffered between PostgreSQL and a slow client."
+    )
+    export_parquet_row_group: int = Field(
+        default=20_000, ge=1000, le=1_000_000, description="Rows per Parquet row group (memory grows with it)."
+    )
+
     @cached_property
     def keys_dir(self) -> Path:
         """Folder holding the local signing key pair used when no identity provider is configured."""

@@ -1,0 +1,1 @@
+"""Streamed, scoped bulk exports of the register (issue 7)."""
