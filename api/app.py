@@ -21,17 +21,20 @@ from api.problems import EXCEPTION_HANDLERS
 from api.routes.appraisals import AppraisalController
 from api.routes.assessments import AssessmentController
 from api.routes.attestations import AttestationController
+from api.routes.audit import AuditController
 from api.routes.checks import CheckController, DueChecksController
 from api.routes.directors import DirectorController
 from api.routes.directors_file import FILE_ROUTES
 from api.routes.events import EventController
 from api.routes.exports import ExportController
+from api.routes.fhir import FhirController
 from api.routes.health import HealthController
 from api.routes.hiring import HIRING_ROUTES
 from api.routes.me import MeController, MyRecordController
 from api.routes.organisations import OrganisationController
 from api.routes.problem_types import ProblemTypeController
 from api.routes.regulation import REGULATION_ROUTES
+from api.routes.retention import ErasureController
 from api.routes.returns import OrganisationReturnController, ReturnsOverviewController
 from api.routes.subscriptions import SubscriptionController
 from register.db import create_engine, create_session_factory, resolve_database_url
@@ -60,6 +63,9 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     EventController,
     SubscriptionController,
     ExportController,
+    FhirController,
+    ErasureController,
+    AuditController,
 ]
 
 
@@ -108,13 +114,17 @@ def create_app(
         state.engine = engine
         state.session_factory = session_factory or create_session_factory(engine)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *PUBLIC_HANDLERS,
             Router(path="/", route_handlers=ROUTE_HANDLERS, security=[{BEARER: []}]),
         ],
         lifespan=[database, monitoring_worker],
-        middleware=[request_id_middleware, json_body_middleware, auth_middleware()],
+        middleware=[
+            request_id_middleware,
+            json_body_middleware,
+            auth_middleware(),
+        ],
         guards=[requires_role],
         before_send=[echo_request_id],
         dependencies={
@@ -132,3 +142,4 @@ def create_app(
         ),
         state=state,
     )
+    return app

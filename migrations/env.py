@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import register.models  # noqa: F401  (registers every table on the metadata)
 from register.base import metadata
-from register.db import resolve_database_url
+from register.db import resolve_migration_database_url
 from register.settings import Settings
 
 config = context.config
@@ -28,7 +28,7 @@ def do_run_migrations(connection: Connection) -> None:
 
 
 async def run_async_migrations() -> None:
-    url = await resolve_database_url(Settings())
+    url = await resolve_migration_database_url(Settings())  # the schema owner, not the app's role
     engine = create_async_engine(url, poolclass=pool.NullPool)
     async with engine.connect() as connection:
         await connection.run_sync(do_run_migrations)

@@ -35,8 +35,41 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 @click.option("--demo/--no-demo", default=True, show_default=True, help="Load demo data into an empty database.")
-def serve(host: str, port: int, workers: int, demo: bool) -> None:
-    """Migrate the database, load demo data if it is empty, and serve the API."""
+@click.option(
+    "--timeout-keep-alive", default=5, show_default=True, type=click.IntRange(1, 300), help="Idle connection (s)."
+)
+@click.option(
+    "--limit-concurrency",
+    default=256,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Connections and requests per worker before it answers 503.",
+)
+@click.option(
+    "--max-header-bytes",
+    default=16384,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Largest incomplete request head buffered (h11 parser).",
+)
+@click.option(
+    "--graceful-shutdown", default=30, show_default=True, type=click.IntRange(1), help="Drain time at stop (s)."
+)
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    demo: bool,
+    timeout_keep_alive: int,
+    limit_concurrency: int,
+    max_header_bytes: int,
+    graceful_shutdown: int,
+) -> None:
+    """Migrate the database, load demo data if it is empty, and serve the API.
+
+    Slow or idle clients are bounded by the keep-alive timeout and the concurrency limit; see
+    docs/reliability.md ("Slow clients").
+    """
     import uvicorn
 
     settings = Settings()
@@ -52,16 +85,19 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         workers=workers,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
+        timeout_keep_alive=timeout_keep_alive,
+        limit_concurrency=limit_concurrency,
+        h11_max_incomplete_event_size=max_header_bytes,
+        timeout_graceful_shutdown=graceful_shutdown,
     )
 
 
 async def _prepare(settings: Settings, demo: bool) -> Any:
     from register import migrate
-    from register.db import create_engine, create_session_factory, resolve_database_url
+    from register.db import create_engine, create_session_factory, resolve_database_url, resolve_migration_database_url
     from register.demo import is_empty
 
-    url = await resolve_database_url(settings)
-    engine = create_engine(url)
+    engine = create_engine(await resolve_migration_database_url(settings))  # the owner migrates
     try:
         await migrate.upgrade(engine)
         factory = create_session_factory(engine)
@@ -69,7 +105,7 @@ async def _prepare(settings: Settings, demo: bool) -> Any:
             await _load_demo_with_progress(factory)
     finally:
         await engine.dispose()
-    return url
+    return await resolve_database_url(settings)  # the service runs as the app's role
 
 
 async def _load_demo_with_progress(factory: Any, seed: int = 2019, directors: int | None = None) -> None:
@@ -151,9 +187,9 @@ def db_current() -> None:
 
 
 async def _engine() -> Any:
-    from register.db import create_engine, resolve_database_url
+    from register.db import create_engine, resolve_migration_database_url
 
-    return create_engine(await resolve_database_url(Settings()), pool_size=2)
+    return create_engine(await resolve_migration_database_url(Settings()), pool_size=2)
 
 
 @main.command()
@@ -304,6 +340,37 @@ def bench_data(directors: int, seed: int, database: str, workers: int) -> None:
         click.echo(f"  {name}: {count}")
 
 
+@main.group()
+def retention() -> None:
+    """Retention: erase directors past their 75th birthday (DESIGN.md §2), leaving a tombstone."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="List who would be erased and change nothing.")
+def retention_run(dry_run: bool) -> None:
+    """Erase every director past their 75th birthday with no open finding; prints register ids only."""
+    from register import migrate
+    from register.db import create_session_factory
+    from register.retention.service import run_retention
+
+    async def go() -> Any:
+        engine = await _engine()
+        try:
+            await migrate.upgrade(engine)
+            return await run_retention(create_session_factory(engine), dry_run=dry_run)
+        finally:
+            await engine.dispose()
+
+    report = _run(go())
+    ids = report.eligible if dry_run else report.erased
+    verb = "would be erased" if dry_run else "erased"
+    click.echo(f"Retention on {report.today.isoformat()}: {len(ids)} {verb}.")
+    for director_id in ids:
+        click.echo(f"{verb}: {director_id}")
+    for director_id, why in report.skipped.items():
+        click.echo(f"skipped: {director_id} ({why})")
+
+
 @main.command("export")
 @click.argument("dataset")
 @click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(["csv", "ndjson", "parquet"]))
@@ -371,3 +438,55 @@ def export(
 
     rows = _run(go())
     click.echo(f"Wrote {rows} rows to {output}.")
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit trail: seal finished events into the hash chain, verify the chain."""
+
+
+async def _audit_session_factory() -> tuple[Any, Any]:
+    from register.db import create_engine, create_session_factory, resolve_database_url
+
+    engine = create_engine(await resolve_database_url(Settings()), pool_size=1)  # the app's role suffices
+    return engine, create_session_factory(engine)
+
+
+@audit.command("seal")
+def audit_seal() -> None:
+    """Chain every audit event whose transaction has finished."""
+    from register.audit.chain import seal_pending
+    from register.db import transaction
+
+    async def go() -> Any:
+        engine, factory = await _audit_session_factory()
+        try:
+            async with transaction(factory) as session:
+                return await seal_pending(session, batch=Settings().audit_seal_batch)
+        finally:
+            await engine.dispose()
+
+    result = _run(go())
+    click.echo(f"sealed {result.sealed} events; head seq {result.head_seq}, head hash {result.head_hash}")
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Seal what is sealable, then walk the whole chain; exit 1 if it is broken."""
+    from register.audit.chain import seal_pending, verify_chain
+    from register.db import transaction
+
+    async def go() -> Any:
+        engine, factory = await _audit_session_factory()
+        try:
+            async with transaction(factory) as session:
+                await seal_pending(session, batch=Settings().audit_seal_batch)
+                return await verify_chain(session)
+        finally:
+            await engine.dispose()
+
+    report = _run(go())
+    click.echo(report.summary)
+    click.echo(f"{report.unsealed} events not sealed yet (their transactions were still running).")
+    if not report.intact:
+        sys.exit(1)

@@ -84,7 +84,22 @@ async def drop_database(admin_url: URL, name: str) -> None:
 
 
 async def resolve_database_url(settings: Settings) -> URL:
-    """The database the service uses: ``REGISTER_DATABASE_URL`` or the embedded server's database."""
+    """The database the service uses: ``REGISTER_DATABASE_URL`` as given, or the embedded server's database.
+
+    On the embedded server the service logs in as ``REGISTER_APP_DB_ROLE`` (created by the migrations), which may
+    insert and read the audit trail but not change it; migrations use :func:`resolve_migration_database_url`.
+    """
+    if settings.database_url:
+        return sqlalchemy_url(settings.database_url)
+    owner = await resolve_migration_database_url(settings)
+    return owner.set(username=settings.app_db_role, password=None)
+
+
+async def resolve_migration_database_url(settings: Settings) -> URL:
+    """The database as its owner, for migrations: ``REGISTER_MIGRATION_DATABASE_URL``, else the service's URL,
+    else the embedded server's superuser."""
+    if settings.migration_database_url:
+        return sqlalchemy_url(settings.migration_database_url)
     if settings.database_url:
         return sqlalchemy_url(settings.database_url)
     admin = sqlalchemy_url(start_embedded_server(settings.pgdata_dir))

@@ -3,7 +3,7 @@
 from register.appraisals.models import Appraisal
 from register.assessments.models import Assessment
 from register.attestations.models import Attestation
-from register.audit.models import AuditEvent
+from register.audit.models import AuditChainLink, AuditEvent
 from register.base import metadata
 from register.candidates.models import CandidateCheck
 from register.checks.models import FpptCheck
@@ -15,6 +15,7 @@ from register.monitoring.models import Subscription, WebhookDelivery, WorkerCurs
 from register.organisations.models import Organisation
 from register.qualifications.models import Qualification
 from register.references.models import BoardMemberReference, ReferenceRequest
+from register.retention.models import ErasureTombstone, RetentionRun
 from register.returns.models import AnnualReturn
 from register.search.models import DirectorName, NameTokenVariant
 from register.statements.models import Statement
@@ -25,12 +26,14 @@ __all__ = [
     "Appraisal",
     "Assessment",
     "Attestation",
+    "AuditChainLink",
     "AuditEvent",
     "BoardMemberReference",
     "CandidateCheck",
     "Director",
     "DirectorName",
     "EmploymentRecord",
+    "ErasureTombstone",
     "Finding",
     "FpptCheck",
     "GapExplanation",
@@ -41,6 +44,7 @@ __all__ = [
     "Qualification",
     "RecordVersion",
     "ReferenceRequest",
+    "RetentionRun",
     "Statement",
     "Subscription",
     "WebhookDelivery",

@@ -45,17 +45,6 @@ class Settings(BaseSettings):
         default=28, ge=0, le=365, description="Gaps in employment longer than this are reported (days)."
     )
 
-    # Exports (issue 7): streamed bulk exports.
-    export_timeout_seconds: float = Field(
-        default=3600, gt=0, le=86_400, description="Longest an export may run, slow clients included (seconds)."
-    )
-    export_queue_chunks: int = Field(
-        default=8, ge=1, le=1024, description="COPY chunks buffered between PostgreSQL and a slow client."
-    )
-    export_parquet_row_group: int = Field(
-        default=20_000, ge=1000, le=1_000_000, description="Rows per Parquet row group (memory grows with it)."
-    )
-
     @cached_property
     def keys_dir(self) -> Path:
         """Folder holding the local signing key pair used when no identity provider is configured."""
@@ -94,3 +83,45 @@ class Settings(BaseSettings):
         le=50,
         description="Attempts before a delivery is given up as dead (backoff 10 s doubling to 1 h).",
     )
+
+    # Retention (issue 7): FPPT records are erased at the director's 75th birthday.
+    retention_daily: bool = Field(
+        default=True, description="Run the retention job once a day in the worker (else run `register retention run`)."
+    )
+
+    # Exports (issue 7): streamed bulk exports.
+    export_timeout_seconds: float = Field(
+        default=3600, gt=0, le=86_400, description="Longest an export may run, slow clients included (seconds)."
+    )
+    export_queue_chunks: int = Field(
+        default=8, ge=1, le=1024, description="COPY chunks buffered between PostgreSQL and a slow client."
+    )
+    export_parquet_row_group: int = Field(
+        default=20_000, ge=1000, le=1_000_000, description="Rows per Parquet row group (memory grows with it)."
+    )
+
+    # Resource limits (issue 9): per-caller request budget, a token bucket in each process.
+    rate_limit_per_minute: int = Field(
+        default=600, ge=0, le=1_000_000, description="Requests a caller (token `sub`) may make per minute; 0 is off."
+    )
+    rate_limit_burst: int = Field(
+        default=100, ge=1, le=100_000, description="Requests a caller may make at once before the rate applies."
+    )
+
+    # Tamper-evident audit trail (issue 7): the app's own database role, and the sealer.
+    app_db_role: str = Field(
+        default="register_app",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description=(
+            "Role the service logs in as on the embedded server: it may insert and read the audit trail but not "
+            "change it. With REGISTER_DATABASE_URL set, that URL's user is used as given."
+        ),
+    )
+    migration_database_url: str | None = Field(
+        default=None,
+        description=(
+            "URL migrations run with (the schema owner), when REGISTER_DATABASE_URL names the app's own user; "
+            "defaults to REGISTER_DATABASE_URL."
+        ),
+    )
+    audit_seal_batch: int = Field(default=5000, ge=1, le=100_000, description="Audit events chained per sealing round.")

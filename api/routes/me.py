@@ -93,7 +93,7 @@ class MyRecordController(Controller):
         self,
         session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        format: FormatQuery = RecordFormat.JSON,  # the query parameter's public name
+        format: FormatQuery = RecordFormat.JSON,
     ) -> Response[Any]:
         """Your whole record (subject access): every part, every version, and who read it; as JSON or a zip."""
         record = SubjectAccessRecord.model_validate(await subject_access(session, actor))

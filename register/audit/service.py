@@ -1,14 +1,20 @@
-"""Writing the audit trail. Every function here runs inside the caller's transaction."""
+"""Writing, reading and verifying the audit trail. Every function here runs inside the caller's transaction."""
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from register.access.principal import Actor
-from register.audit.models import AuditEvent
+from register.access.principal import Actor, Role
+from register.audit.chain import ChainReport, seal_pending, verify_chain
+from register.audit.models import AuditChainLink, AuditEvent
+from register.errors import Forbidden, InvalidInput
+from register.pagination import decode_cursor, encode_cursor
 
 _table = AuditEvent.__table__  # type: ignore[attr-defined]
 
@@ -62,3 +68,95 @@ async def record_reads(
     ]
     if rows:
         await session.execute(sa.insert(_table), rows)
+
+
+# Reading and verifying the trail (issue 7): auditors only, and every reading is itself recorded.
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Which events to list; every criterion given must hold."""
+
+    actor_sub: str | None = None
+    org: str | None = None
+    director_id: uuid.UUID | None = None
+    action: str | None = None
+    occurred_from: dt.datetime | None = None
+    occurred_to: dt.datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("occurred_from", "occurred_to"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise InvalidInput(f"{name.removeprefix('occurred_')} needs a time zone, e.g. 2026-01-31T09:00:00Z")
+        if self.occurred_from and self.occurred_to and self.occurred_from > self.occurred_to:
+            raise InvalidInput("from is after to; the time range is empty")
+
+    def as_detail(self) -> dict[str, Any]:
+        """The criteria given, JSON-ready (for the audit event of the reading)."""
+        return {k: str(v) for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class SealedEvent:
+    """An audit event with its place in the chain, once sealed."""
+
+    event: AuditEvent
+    seq: int | None
+    hash: str | None
+
+
+def _require_auditor(actor: Actor) -> None:
+    # DESIGN §4: the auditor reads, exports and verifies the trail; nobody else reads it here.
+    if actor.principal.role is not Role.AUDITOR:
+        raise Forbidden("The audit trail is for auditors.")
+
+
+async def list_events(
+    session: AsyncSession, actor: Actor, criteria: EventFilter, *, limit: int, cursor: str | None
+) -> tuple[list[SealedEvent], str | None]:
+    """A page of audit events in id order matching ``criteria``, and the cursor of the next page."""
+    _require_auditor(actor)
+    after = 0
+    if cursor is not None:
+        after_value = decode_cursor(cursor, ("after",))["after"]
+        if not isinstance(after_value, int) or isinstance(after_value, bool) or after_value < 0:
+            raise InvalidInput("the cursor is not one this service issued; start again without it")
+        after = after_value
+    chain = AuditChainLink.__table__  # type: ignore[attr-defined]
+    query = (
+        sa.select(AuditEvent, chain.c.seq, chain.c.hash)
+        .outerjoin(chain, chain.c.event_id == col(AuditEvent.id))
+        .where(col(AuditEvent.id) > after)
+    )
+    if criteria.actor_sub is not None:
+        query = query.where(col(AuditEvent.actor_sub) == criteria.actor_sub)
+    if criteria.org is not None:
+        query = query.where(col(AuditEvent.actor_org) == criteria.org)
+    if criteria.director_id is not None:
+        query = query.where(col(AuditEvent.director_id) == criteria.director_id)
+    if criteria.action is not None:
+        query = query.where(col(AuditEvent.action) == criteria.action)
+    if criteria.occurred_from is not None:
+        query = query.where(col(AuditEvent.occurred_at) >= criteria.occurred_from)
+    if criteria.occurred_to is not None:
+        query = query.where(col(AuditEvent.occurred_at) < criteria.occurred_to)
+    rows = (await session.execute(query.order_by(col(AuditEvent.id)).limit(limit + 1))).all()
+    items = [SealedEvent(event=r[0], seq=r[1], hash=r[2]) for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit and items:
+        next_cursor = encode_cursor({"after": items[-1].event.id})
+    await record_event(session, actor, "audit.list", detail={"filter": criteria.as_detail(), "returned": len(items)})
+    return items, next_cursor
+
+
+async def verify_trail(session: AsyncSession, actor: Actor, *, seal_batch: int = 5000) -> ChainReport:
+    """Seal what can be sealed, then walk the whole chain; the verification is recorded in the trail."""
+    _require_auditor(actor)
+    await seal_pending(session, batch=seal_batch)
+    report = await verify_chain(session)
+    detail: dict[str, Any] = {"intact": report.intact, "events": report.events, "head_hash": report.head_hash}
+    if report.broken is not None:
+        detail.update(broken_seq=report.broken.seq, broken_event_id=report.broken.event_id)
+    await record_event(session, actor, "audit.verify", detail=detail)
+    return report
