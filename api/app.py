@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.auth import auth_middleware
 from api.deps import provide_actor, provide_expected_version, provide_session, provide_settings
 from api.guards import requires_role
+from api.idempotency import document_idempotency_key, idempotency_middleware
 from api.middleware import echo_request_id, json_body_middleware, request_id_middleware
 from api.monitoring_lifespan import monitoring_worker
 from api.openapi import BEARER, openapi_config
 from api.problems import EXCEPTION_HANDLERS
+from api.ratelimit import TokenBucketLimiter, rate_limit_middleware
 from api.routes.appraisals import AppraisalController
 from api.routes.assessments import AssessmentController
 from api.routes.attestations import AttestationController
@@ -124,6 +126,9 @@ def create_app(
             request_id_middleware,
             json_body_middleware,
             auth_middleware(),
+            # After authentication: both work per caller (token `sub`).
+            rate_limit_middleware(TokenBucketLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)),
+            idempotency_middleware,
         ],
         guards=[requires_role],
         before_send=[echo_request_id],
@@ -142,4 +147,5 @@ def create_app(
         ),
         state=state,
     )
+    document_idempotency_key(app)
     return app

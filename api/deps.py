@@ -14,6 +14,8 @@ from register.access.principal import Actor, Principal
 from register.errors import InvalidInput, PreconditionFailed, PreconditionRequired, Unauthenticated
 from register.settings import Settings
 
+# Where api/idempotency.py leaves the transaction it opened, in the ASGI scope's state.
+IDEMPOTENCY_SESSION = "idempotency_session"
 _PURPOSE = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 
@@ -37,8 +39,14 @@ IfMatchHeader = Annotated[
 ]
 
 
-async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+async def provide_session(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
     """One transaction per request: committed after the handler, rolled back if anything raised."""
+    shared: AsyncSession | None = request.scope.get("state", {}).get(IDEMPOTENCY_SESSION)
+    if shared is not None:
+        # A POST with Idempotency-Key: api/idempotency.py opened the transaction and commits it together with
+        # the stored response (or rolls it back when the response is not a success).
+        yield shared
+        return
     async with state.session_factory() as session:
         try:
             yield session

@@ -101,3 +101,17 @@ class Unavailable(RegisterError):
     status = 503
     slug = "unavailable"
     title = "Service temporarily unavailable"
+
+
+class IdempotencyKeyReused(RuleViolation):
+    """An ``Idempotency-Key`` sent again with a different request (method, path or body)."""
+
+    slug = "idempotency-key-reused"
+    title = "Idempotency-Key already used for another request"
+
+
+class IdempotencyKeyInUse(Conflict):
+    """A request with the same ``Idempotency-Key`` is still being processed."""
+
+    slug = "idempotency-key-in-use"
+    title = "A request with this Idempotency-Key is in progress"

@@ -11,6 +11,7 @@ from register.directors.models import Director, ProfessionalRegistration
 from register.employment.models import EmploymentRecord, GapExplanation
 from register.events.models import OutboundEvent
 from register.findings.models import Finding
+from register.idempotency.models import IdempotencyRecord
 from register.monitoring.models import Subscription, WebhookDelivery, WorkerCursor
 from register.organisations.models import Organisation
 from register.qualifications.models import Qualification
@@ -37,6 +38,7 @@ __all__ = [
     "Finding",
     "FpptCheck",
     "GapExplanation",
+    "IdempotencyRecord",
     "NameTokenVariant",
     "Organisation",
     "OutboundEvent",

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from register.audit.sealer import seal_round
 from register.db import create_engine, create_session_factory, resolve_database_url, transaction
+from register.idempotency.service import purge_expired
 from register.monitoring.service import USER_AGENT, deliver_due, fan_out
 from register.retention.service import daily_retention
 from register.settings import Settings
@@ -27,6 +28,7 @@ async def run_round(
     """One round: fan out a batch of events, then try the due deliveries; returns the work done."""
     async with transaction(session_factory) as session:
         fanned = await fan_out(session, settings.worker_batch)
+        await purge_expired(session)  # idempotency keys past their 24 hours (issue 9)
     fanned += await daily_retention(settings, session_factory)  # at most once a day; never raises (issue 7)
     fanned += await seal_round(session_factory, batch=settings.audit_seal_batch)  # audit hash chain; never raises
     tried = await deliver_due(

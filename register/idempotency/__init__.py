@@ -1,0 +1,1 @@
+"""Idempotency keys: a POST retried with the same key is answered from the first response, not run again."""
