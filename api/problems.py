@@ -14,7 +14,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from register.errors import RegisterError
@@ -220,14 +220,32 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
+# Driver errors that mean the database went away or is (re)starting, wherever they sit in the cause chain:
+# SQLAlchemy wraps asyncpg's exception in its adapter's Error (``DBAPIError.orig``), whose ``__cause__`` it is.
+_OUTAGE_CAUSES = (
+    OSError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.InterfaceError,
+    # A pooled connection whose server died mid-statement is left in a broken protocol state.
+    asyncpg.exceptions.InternalClientError,
+)
+
+
 def _is_outage(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | ConnectionError | TimeoutError):
         return True
-    if isinstance(exc, DBAPIError) and isinstance(
-        exc.orig, asyncpg.exceptions.CannotConnectNowError | asyncpg.exceptions.ConnectionDoesNotExistError
-    ):
-        return True
-    return isinstance(exc, OSError | asyncpg.exceptions.CannotConnectNowError | asyncpg.exceptions.InterfaceError)
+    cause: BaseException | None = exc
+    for _ in range(5):
+        if cause is None:
+            return False
+        if isinstance(cause, _OUTAGE_CAUSES):
+            return True
+        cause = getattr(cause, "orig", None) or cause.__cause__
+    return False
 
 
 EXCEPTION_HANDLERS: Any = {

@@ -1,8 +1,11 @@
 """A deterministic synthetic register for benchmarks: ``register bench-data --directors N --seed S``.
 
 Loads organisations, directors (15% with a former name), ~5 employment rows each (board appointments at
-real-format ODS codes plus other roles), professional registrations for clinical directors, and the search
-tables (``director_names``, ``name_token_variants``) into a separate database built by the real migrations.
+real-format ODS codes plus other roles), professional registrations for clinical directors, the FPPT file
+(1-3 qualifications each; for current board members the latest annual round of checks, the signed-off annual
+assessment and an LCF appraisal; findings for ~3%, some of them bars; leaver BMRs for ~70% of past board roles;
+statements from ~3%), and the search tables (``director_names``, ``name_token_variants``) into a separate
+database built by the real migrations.
 
 Speed: worker processes generate text chunks while PostgreSQL ingests them with ``COPY FROM STDIN``;
 secondary indexes are dropped before the load and rebuilt afterwards; the load runs with
@@ -322,6 +325,335 @@ def professional_registrations(d: DirectorSpec, rng: random.Random) -> Iterator[
         digits2, b = divmod(k, 26)
         pin = f"{digits2:02d}{_NMC_LETTERS[b]}{digits4:04d}{_NMC_LETTERS[a]}"
         yield f"{uuid_text(3, d.index * 2 + 1)}\t{d.id}\tNMC\t{pin}\t{'t' if rng.random() < 0.9 else 'f'}\n"
+
+
+# --- The FPPT file: qualifications, checks, assessments, appraisals, findings and bars, BMRs, statements. ---
+
+QUALIFICATIONS = [
+    ("MBBS", "University of London", "degree"),
+    ("BSc (Hons) Nursing", "King's College London", "degree"),
+    ("MBA", "Warwick Business School", "postgraduate"),
+    ("MSc Healthcare Leadership", "University of Birmingham", "postgraduate"),
+    ("Chartered Accountant (ACA)", "ICAEW", "professional"),
+    ("CIMA Chartered Management Accountant", "CIMA", "professional"),
+    ("Chartered Member (Chartered MCIPD)", "CIPD", "professional"),
+    ("NHS Leadership Academy Nye Bevan Programme", "NHS Leadership Academy", "leadership"),
+    ("Aspiring Chief Executive Programme", "NHS Leadership Academy", "leadership"),
+    ("Diploma in Company Direction", "Institute of Directors", "professional"),
+    ("LLB Law", "University of Leeds", "degree"),
+    ("MRCP", "Royal College of Physicians", "professional"),
+]
+# Checks a trust records at appointment and every year, with the share of results that are not simply clear.
+CHECK_TYPES = [
+    "self_attestation",
+    "professional_registration",
+    "training",
+    "appraisal",
+    "disciplinary_findings",
+    "insolvency_bankruptcy",
+    "disqualified_directors",
+    "charity_removed_trustees",
+    "social_media",
+    "employment_tribunal",
+    "dbs",
+    "right_to_work",
+]
+OUTCOME_ONLY = {"dbs", "medical_clearance"}
+LCF_DOMAINS = [
+    "high_quality_outcomes",
+    "strategy_and_transformation",
+    "equality_and_inclusion",
+    "governance_and_assurance",
+    "compassionate_culture",
+    "partners_and_communities",
+]
+LCF_RATINGS = ["met"] * 6 + ["exceeded"] * 2 + ["partially_met"]
+OBJECTIVES = [
+    json.dumps([{"description": text, "domain": domain, "equality_diversity_inclusion": edi}])
+    for text, domain, edi in (
+        ("Reduce elective waiting lists to the national standard", "high_quality_outcomes", False),
+        ("Deliver the five-year clinical strategy milestones", "strategy_and_transformation", False),
+        ("Close the ethnicity gap in senior appointments", "equality_and_inclusion", True),
+        ("Strengthen the board assurance framework", "governance_and_assurance", False),
+        ("Raise staff survey engagement scores", "compassionate_culture", True),
+        ("Lead the place-based partnership with the local authority", "partners_and_communities", False),
+    )
+]
+BMR_QUESTIONS = (
+    "upheld_disciplinary_findings",
+    "ongoing_disciplinary_processes",
+    "grievances_against_them",
+    "whistleblowing_concerns_about_conduct",
+    "serious_misconduct_or_mismanagement",
+    "schedule_4_matters",
+    "settlement_agreements",
+)
+BMR_ANSWERS_CLEAR = json.dumps({q: {"answer": False, "detail": None} for q in BMR_QUESTIONS})
+BMR_ANSWERS_GRIEVANCE = json.dumps(
+    {
+        q: {"answer": True, "detail": "One grievance, investigated and not upheld."}
+        if q == "grievances_against_them"
+        else {"answer": False, "detail": None}
+        for q in BMR_QUESTIONS
+    }
+)
+BMR_COMPETENCE = [
+    json.dumps({d: {"rating": r, "comment": None} for d in LCF_DOMAINS}) for r in ("met", "exceeded", "partially_met")
+]
+FINDINGS = [  # (type, summary, weight)
+    ("disciplinary", "Disciplinary finding: failure to follow the procurement policy", 3.0),
+    ("grievance_upheld", "Grievance upheld: bullying behaviour towards a member of staff", 2.0),
+    ("serious_mismanagement", "Serious mismanagement of a capital programme", 1.0),
+    ("whistleblowing_detriment", "Detriment to a whistleblower found by employment tribunal", 0.7),
+    ("professional_regulator_sanction", "Conditions of practice imposed by the professional regulator", 0.8),
+    ("barring_decision", "Barred from board roles following serious misconduct", 0.5),
+]
+_FINDING_WEIGHTS = list(itertools.accumulate(w for *_, w in FINDINGS))
+STATEMENTS = [
+    "I left this role at the end of my fixed term; the dates above are correct.",
+    "I dispute the characterisation of this matter and have appealed.",
+    "The gap in my history was a career break to care for a family member.",
+    "I completed the recommended development programme in the following year.",
+]
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A current board appointment: the organisation and the role."""
+
+    ods_code: str
+    board_role: str | None
+    start: int
+
+
+def current_board(d: DirectorSpec) -> Seat | None:
+    """The director's board appointment that reaches the present, if any."""
+    last = d.career[-1]
+    if last.kind != "board_appointment" or last.end is not None or last.ods_code is None:
+        return None
+    return Seat(last.ods_code, last.board_role, last.start)
+
+
+@table(
+    "qualifications",
+    "id",
+    "director_id",
+    "title",
+    "awarding_body",
+    "level",
+    "awarded_on",
+    "verified",
+    "verified_by",
+    "verified_on",
+    "evidence_reference",
+)
+def qualifications(d: DirectorSpec, rng: random.Random) -> Iterator[str]:
+    count = 1 + int(rng.random() * 3)  # 1 to 3
+    first = d.born + 21 * 365
+    for j in range(count):
+        title, body, level = _pick(rng, QUALIFICATIONS)
+        awarded = first + j * 1500 + int(rng.random() * 700)
+        awarded = min(awarded, ANCHOR.toordinal() - 30)
+        if rng.random() < 0.8:
+            verified = f"t\tHR Records Team\t{iso(min(awarded + 400 + int(rng.random() * 3000), ANCHOR.toordinal()))}"
+        else:
+            verified = f"f\t{NULL}\t{NULL}"
+        yield (
+            f"{uuid_text(4, d.index * 4 + j)}\t{d.id}\t{title}\t{body}\t{level}\t{iso(awarded)}\t{verified}\t"
+            f"HR/QUAL/{d.index}/{j}\n"
+        )
+
+
+@table(
+    "fppt_checks",
+    "id",
+    "director_id",
+    "ods_code",
+    "check_type",
+    "result",
+    "performed_on",
+    "performed_by",
+    "evidence_reference",
+    "notes",
+    "next_due",
+    "recorded_by",
+)
+def fppt_checks(d: DirectorSpec, rng: random.Random) -> Iterator[str]:
+    board = current_board(d)
+    if board is None:
+        return
+    # the latest annual round: four of the yearly checks, each done in the last year and due a year later
+    first = int(rng.random() * len(CHECK_TYPES))
+    anchor = ANCHOR.toordinal()
+    for j in range(4):
+        check = CHECK_TYPES[(first + j * 3) % len(CHECK_TYPES)]
+        done = anchor - 30 - int(rng.random() * 330)
+        result = "concern" if rng.random() < 0.02 else "clear"
+        if check in OUTCOME_ONLY:
+            evidence, notes = NULL, NULL
+        else:
+            evidence = f"FPPT/{board.ods_code}/{d.index}/{check}"
+            notes = "Discussed with the chair; no further action." if result == "concern" else NULL
+        yield (
+            f"{uuid_text(5, d.index * 8 + j)}\t{d.id}\t{board.ods_code}\t{check}\t{result}\t{iso(done)}\t"
+            f"Company Secretary\t{evidence}\t{notes}\t{iso(done + 365)}\thr@{board.ods_code.lower()}\n"
+        )
+
+
+@table(
+    "fppt_assessments",
+    "id",
+    "director_id",
+    "ods_code",
+    "kind",
+    "status",
+    "year",
+    "summary",
+    "outcome",
+    "outcome_reason",
+    "prepared_by",
+    "submitted_at",
+    "submitted_by",
+    "signed_off_at",
+    "signed_off_by",
+    "signed_off_as",
+)
+def fppt_assessments(d: DirectorSpec, rng: random.Random) -> Iterator[str]:
+    board = current_board(d)
+    if board is None:
+        return
+    anchor = ANCHOR.toordinal()
+    signed = anchor - 20 - int(rng.random() * (520 if rng.random() < 0.1 else 340))  # ~6% older than 15 months
+    year = dt.date.fromordinal(signed).year
+    office = "senior_independent_director" if board.board_role == "chair" else "chair"
+    if rng.random() < 0.03:  # still being prepared
+        yield (
+            f"{uuid_text(6, d.index * 2)}\t{d.id}\t{board.ods_code}\tannual\tdraft\t{year + 1}\t{NULL}\t{NULL}\t"
+            f"{NULL}\thr@{board.ods_code.lower()}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\n"
+        )
+        return
+    stamp = f"{iso(signed)}T10:30:00+00"
+    yield (
+        f"{uuid_text(6, d.index * 2)}\t{d.id}\t{board.ods_code}\tannual\tsigned_off\t{year}\t"
+        f"Annual FPPT assessment: all checks complete\tfit_and_proper\t{NULL}\thr@{board.ods_code.lower()}\t"
+        f"{stamp}\thr@{board.ods_code.lower()}\t{stamp}\tchair@{board.ods_code.lower()}\t{office}\n"
+    )
+    if board.start > anchor - 365:  # appointed within the year: the appointment assessment too
+        at = f"{iso(max(board.start - 14, signed - 200))}T09:00:00+00"
+        yield (
+            f"{uuid_text(6, d.index * 2 + 1)}\t{d.id}\t{board.ods_code}\tappointment\tsigned_off\t"
+            f"{dt.date.fromordinal(board.start).year}\tAppointment FPPT assessment\tfit_and_proper\t{NULL}\t"
+            f"hr@{board.ods_code.lower()}\t{at}\thr@{board.ods_code.lower()}\t{at}\tchair@{board.ods_code.lower()}\t"
+            f"{office}\n"
+        )
+
+
+@table(
+    "lcf_appraisals",
+    "id",
+    "director_id",
+    "ods_code",
+    "year",
+    "appraiser_name",
+    "appraiser_role",
+    *(f"rating_{domain}" for domain in LCF_DOMAINS),
+    "objectives",
+    "multi_source_feedback",
+    "recorded_by",
+)
+def lcf_appraisals(d: DirectorSpec, rng: random.Random) -> Iterator[str]:
+    board = current_board(d)
+    if board is None or rng.random() < 0.1:
+        return
+    ratings = "\t".join(_pick(rng, LCF_RATINGS) for _ in LCF_DOMAINS)
+    appraiser = "Senior independent director" if board.board_role == "chair" else "Chair"
+    yield (
+        f"{uuid_text(7, d.index)}\t{d.id}\t{board.ods_code}\t2025\tBoard appraiser {d.index % 997}\t{appraiser}\t"
+        f"{ratings}\t{_pick(rng, OBJECTIVES)}\t{'t' if rng.random() < 0.8 else 'f'}\thr@{board.ods_code.lower()}\n"
+    )
+
+
+@table(
+    "findings",
+    "id",
+    "director_id",
+    "finding_type",
+    "status",
+    "recorded_by_role",
+    "recording_org",
+    "summary",
+    "decision_reference",
+    "reported_on",
+    "investigation_started_on",
+    "decided_on",
+    "bar_start",
+    "bar_end",
+)
+def findings(d: DirectorSpec, rng: random.Random) -> Iterator[str]:
+    if rng.random() >= 0.03:
+        return
+    kind, summary, _ = FINDINGS[bisect.bisect(_FINDING_WEIGHTS, rng.random() * _FINDING_WEIGHTS[-1])]
+    boards = [r for r in d.career if r.kind == "board_appointment"]
+    org = _pick(rng, boards).ods_code if boards else None
+    anchor = ANCHOR.toordinal()
+    reported = anchor - 60 - int(rng.random() * 2000)
+    started = reported + 14
+    ref = f"{'BAR' if kind == 'barring_decision' else 'FND'}/{d.index}"
+    role = "regulator" if kind in ("barring_decision", "professional_regulator_sanction") else "trust_hr"
+    recording = NULL if role == "regulator" or org is None else org
+    status = "upheld" if rng.random() < 0.75 else "under_investigation"
+    if kind == "barring_decision":
+        status = "upheld"
+    decided = iso(started + 90) if status == "upheld" else NULL
+    bar_start = bar_end = NULL
+    if kind == "barring_decision":
+        bar_start = iso(started + 90)
+        bar_end = NULL if rng.random() < 0.5 else iso(started + 90 + 3 * 365)
+    yield (
+        f"{uuid_text(8, d.index)}\t{d.id}\t{kind}\t{status}\t{role}\t{recording}\t{summary}\t{ref}\t{iso(reported)}\t"
+        f"{iso(started)}\t{decided}\t{bar_start}\t{bar_end}\n"
+    )
+
+
+@table(
+    "board_member_references",
+    "id",
+    "director_id",
+    "employment_id",
+    "providing_org",
+    "kind",
+    "role_title",
+    "start_date",
+    "end_date",
+    "answers",
+    "competence",
+    "signatory_name",
+    "signatory_role",
+    "signed_on",
+)
+def board_member_references(d: DirectorSpec, rng: random.Random) -> Iterator[str]:
+    for j, r in enumerate(d.career):
+        if r.kind != "board_appointment" or r.end is None or rng.random() >= 0.7:
+            continue  # about 30% of past board roles have no BMR on file (the summary flags them)
+        answers = BMR_ANSWERS_GRIEVANCE if rng.random() < 0.03 else BMR_ANSWERS_CLEAR
+        yield (
+            f"{uuid_text(9, d.index * 16 + j)}\t{d.id}\t{uuid_text(2, d.index * 16 + j)}\t{r.ods_code}\tleaver\t"
+            f"{r.title}\t{iso(r.start)}\t{iso(r.end)}\t{answers}\t{_pick(rng, BMR_COMPETENCE)}\t"
+            f"Company Secretary {r.ods_code}\tCompany secretary\t{iso(r.end + 10)}\n"
+        )
+
+
+@table("statements", "id", "director_id", "about_record_type", "about_record_id", "text")
+def statements(d: DirectorSpec, rng: random.Random) -> Iterator[str]:
+    if rng.random() >= 0.03:
+        return
+    text = _pick(rng, STATEMENTS)
+    if rng.random() < 0.5:
+        j = int(rng.random() * len(d.career))
+        about = f"employment\t{uuid_text(2, d.index * 16 + j)}"
+    else:
+        about = f"{NULL}\t{NULL}"
+    yield f"{uuid_text(10, d.index)}\t{d.id}\t{about}\t{text}\n"
 
 
 @cache

@@ -113,7 +113,10 @@ def create_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per request. A connection found dead is a disconnect error,
+        # which invalidates the pool (the request gets a 503) and the next checkouts reconnect.
+        pool_pre_ping=False,
+        pool_recycle=1800,
         pool_timeout=5,
         connect_args={
             "timeout": 5,

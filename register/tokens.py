@@ -17,6 +17,8 @@ ALLOWED_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 LOCAL_ALGORITHM = "ES256"
+VERIFIED_CACHE_SECONDS = 30.0
+VERIFIED_CACHE_SIZE = 10_000
 PRIVATE_KEY_FILE = "signing-key.pem"
 JWKS_FILE = "jwks.json"
 
@@ -75,6 +77,7 @@ class TokenVerifier:
         self.leeway = leeway_seconds
         self._client = PyJWKClient(jwks_url, lifespan=jwks_cache_seconds) if jwks_url else None
         self._static: dict[str, PyJWK] = {}
+        self._verified: dict[str, tuple[float, dict[str, Any]]] = {}
         if jwks_file is not None:
             jwk_set = PyJWKSet.from_json(jwks_file.read_text())
             self._static = {k.key_id: k for k in jwk_set.keys if k.key_id}
@@ -96,7 +99,23 @@ class TokenVerifier:
         return key
 
     def verify(self, token: str) -> dict[str, Any]:
-        """Return the claims of a valid token, or raise ``TokenError``."""
+        """Return the claims of a valid token, or raise ``TokenError``.
+
+        A token verified in the last ``VERIFIED_CACHE_SECONDS`` is not checked again (the signature check
+        is a large share of a request's CPU); an expired token is never served from the cache, and a key
+        removed from the JWKS stops being accepted at most that long after its removal is seen.
+        """
+        now = time.monotonic()
+        cached = self._verified.get(token)
+        if cached is not None and cached[0] > now and cached[1].get("exp", 0) > time.time() + 1:
+            return dict(cached[1])
+        claims = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (now + VERIFIED_CACHE_SECONDS, claims)
+        return dict(claims)
+
+    def _verify(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

@@ -87,7 +87,8 @@ class OutcomeOnlyCheckRead(Response):
     id: uuid.UUID
     director_id: uuid.UUID
     ods_code: str | None = Field(description="Organisation that recorded it; none when written by the attestation.")
-    check_type: CheckType
+    # Only the outcome-only types, so that a check matches exactly one of the two read schemas (oneOf).
+    check_type: Literal[CheckType.DBS, CheckType.MEDICAL_CLEARANCE]
     result: CheckResult
     performed_on: dt.date | None
     performed_by: str | None
@@ -106,6 +107,7 @@ class OutcomeOnlyCheckRead(Response):
 class CheckRead(OutcomeOnlyCheckRead):
     """An FPPT check result with its evidence pointer, notes and any mitigation."""
 
+    check_type: CheckType  # type: ignore[assignment]  # every type; detail fields tell the schemas apart
     evidence_reference: str | None
     notes: str | None
     mitigation: str | None

@@ -1,9 +1,9 @@
 """Hiring: candidate checks, the summary view, and the Board Member Reference workflow."""
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
@@ -67,7 +67,9 @@ class CandidateController(Controller):
         settings: NamedDependency[Settings],
     ) -> Response[CandidateCheckResult]:
         """Check a candidate before appointment: records the check and returns their summary view."""
-        check, summary = await candidates.check_candidate(
+        # The check, its audit event and the summary view are written and built in one statement, as JSON in the
+        # CandidateCheckResult shape (documented above).
+        content = await candidates.check_candidate_json(
             session,
             actor,
             settings,
@@ -76,10 +78,9 @@ class CandidateController(Controller):
             vacancy_board_role=data.vacancy.board_role,
             vacancy_title=data.vacancy.title,
         )
-        result = CandidateCheckResult(
-            check=CandidateCheckRead.model_validate(check), summary=CandidateSummary.model_validate(summary)
+        return cast(
+            "Response[CandidateCheckResult]", Response(content=content, status_code=201, media_type=MediaType.JSON)
         )
-        return Response(result, status_code=201)
 
     @get(
         "/directors/{director_id:uuid}/summary",
@@ -92,9 +93,10 @@ class CandidateController(Controller):
         session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         settings: NamedDependency[Settings],
-    ) -> CandidateSummary:
+    ) -> Response[CandidateSummary]:
         """The summary view of a director (a trust sees it for a candidate it checked, within the window)."""
-        return CandidateSummary.model_validate(await candidates.read_summary(session, actor, settings, director_id))
+        content = await candidates.read_summary_json(session, actor, settings, director_id)
+        return cast("Response[CandidateSummary]", Response(content=content, media_type=MediaType.JSON))
 
     @get("/me/candidate-checks", opt=roles(Role.DIRECTOR), responses=problems(401, 403))
     async def my_candidate_checks(

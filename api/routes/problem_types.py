@@ -4,6 +4,7 @@ from litestar import Controller, get
 from litestar.params import FromPath
 from pydantic import BaseModel
 
+from api.openapi import problems
 from api.problems import PROBLEM_TYPES, TYPE_PREFIX
 from register.errors import NotFound
 
@@ -24,7 +25,7 @@ class ProblemTypeController(Controller):
         """Every problem type this API sends."""
         return [_describe(slug) for slug in sorted(PROBLEM_TYPES)]
 
-    @get("/{slug:str}", exclude_from_auth=True)
+    @get("/{slug:str}", exclude_from_auth=True, responses=problems(404))
     async def get_problem_type(self, slug: FromPath[str]) -> ProblemType:
         """What one problem type means."""
         if slug not in PROBLEM_TYPES:

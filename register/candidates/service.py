@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -19,6 +20,7 @@ from register.access.principal import Actor, Role
 from register.assessments.models import Assessment, AssessmentKind, AssessmentStatus
 from register.audit.service import record_event
 from register.candidates.models import CandidateCheck, IdentifiedBy
+from register.directors import queries
 from register.directors.models import Director, ProfessionalRegistration, RegistrationStatus
 from register.employment.coverage import compute_coverage
 from register.employment.models import BoardRole, EmploymentKind, EmploymentRecord, GapExplanation
@@ -161,6 +163,179 @@ async def read_summary(
         session, actor, "director.summary", record_type="director", record_id=str(director_id), director_id=director_id
     )
     return await build_summary(session, director_id, settings)
+
+
+async def check_candidate_json(
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    *,
+    who: CandidateIdentifier,
+    purpose: str,
+    vacancy_board_role: BoardRole,
+    vacancy_title: str | None,
+) -> bytes:
+    """:func:`check_candidate` with the check, its audit event and the summary written and read in one statement.
+
+    Returns the JSON body of ``CandidateCheckResult`` (the check as recorded and the summary view).
+    """
+    principal = actor.principal
+    if principal.role is not Role.TRUST_HR or principal.org is None:
+        raise Forbidden("Candidate checks are made by a trust's HR team.")
+    try:
+        director_id = await _find(session, who)
+    except NotFound:
+        await record_event(
+            session,
+            actor,
+            "candidate_check.no_match",
+            record_type="candidate_check",
+            detail={"identified_by": who.kind.value, "purpose": purpose},
+        )
+        raise
+    today = policy.today()
+
+    def build() -> sa.Select[Any]:
+        checks = CandidateCheck.__table__  # type: ignore[attr-defined]
+        chk = (
+            sa.insert(checks)
+            .values(
+                director_id=sa.bindparam("director_id", None, type_=sa.Uuid),
+                checking_org=sa.bindparam("c_org", None, type_=sa.String),
+                checked_by=sa.bindparam("c_by", None, type_=sa.String),
+                purpose=sa.bindparam("c_purpose", None, type_=sa.String),
+                vacancy_board_role=sa.bindparam("c_role", None, type_=sa.String),
+                vacancy_title=sa.bindparam("c_title", None, type_=sa.String),
+                identified_by=sa.bindparam("c_identified_by", None, type_=sa.String),
+                access_until=sa.bindparam("c_access_until", None, type_=sa.DateTime(timezone=True)),
+            )
+            .returning(*checks.c)
+            .cte("chk")
+        )
+        audit = queries.audit_cte(chk, record_id=sa.cast(chk.c.id, sa.String), director_id=chk.c.director_id)
+        stmt = queries.summary_statement(sa.true(), also=chk)
+        return stmt.add_columns(sa.literal_column(queries.CHECK_JSON)).add_cte(audit)
+
+    prepared = queries.prepare(("check", today), build, session.get_bind().dialect)
+    detail = {"identified_by": who.kind.value, "purpose": purpose, "vacancy": vacancy_board_role.value}
+    values = {
+        "director_id": director_id,
+        "today": today,
+        "c_org": principal.org,
+        "c_by": principal.sub,
+        "c_purpose": purpose,
+        "c_role": vacancy_board_role.value,
+        "c_title": vacancy_title,
+        "c_identified_by": who.kind.value,
+        "c_access_until": policy.now() + dt.timedelta(days=settings.candidate_access_days),
+        **queries.audit_values(actor, "candidate_check.create", "candidate_check", detail),
+    }
+    row = await queries.fetch_row(session, prepared, values)
+    summary = finish_summary(str(row[0]), settings, today)
+    return b'{"check":' + str(row[1]).encode() + b',"summary":' + summary + b"}"
+
+
+async def read_summary_json(session: AsyncSession, actor: Actor, settings: Settings, director_id: uuid.UUID) -> bytes:
+    """:func:`read_summary` in one statement (scope, audit event and view); the JSON body of ``CandidateSummary``."""
+    if actor.principal.role is Role.ADMIN:
+        raise Forbidden("Administrators see no personal data.")
+    today = policy.today()
+    shape, stand_ins, key = queries.scope_placeholders(actor.principal)
+    # A trust's summary scope includes its open candidate checks, compared with the register's clock at this
+    # request: that statement is compiled for each request (the value is part of the scope expression).
+    cacheable = actor.principal.role is not Role.TRUST_HR
+    prepared = queries.prepare(
+        ("summary", *key, today) if cacheable else None,
+        lambda: queries.summary_statement(policy.visible_summaries(shape)),
+        session.get_bind().dialect,
+    )
+    values = {"director_id": director_id, "today": today, **queries.audit_values(actor, "director.summary", "director")}
+    row = await queries.fetch_row(session, prepared, values, stand_ins)
+    if row is None:
+        raise NotFound(f"No director {director_id} that you may see is on the register.")
+    return finish_summary(str(row[0]), settings, today)
+
+
+def finish_summary(body: str, settings: Settings, today: dt.date) -> bytes:
+    """Add the six-year coverage and the flags (computed here, as in :func:`build_summary`) to the view from SQL."""
+    summary = msgspec.json.decode(body)
+    helper = summary.pop("_flags")
+    day = dt.date.fromisoformat
+    employment = summary["employment"]
+    coverage = compute_coverage(
+        [(day(e["start_date"]), day(e["end_date"]) if e["end_date"] else None) for e in employment],
+        [(uuid.UUID(g["id"]), day(g["start"]), day(g["end"])) for g in helper["explanations"]],
+        today=today,
+        years=6,
+        threshold_days=settings.coverage_gap_threshold_days,
+    )
+    summary["coverage"] = {
+        "window_start": coverage.window.start.isoformat(),
+        "window_end": coverage.window.end.isoformat(),
+        "gaps": [
+            {"start": g.start.isoformat(), "end": g.end.isoformat(), "days": g.days, "explained": g.explained}
+            for g in coverage.gaps
+        ],
+    }
+    summary["flags"] = _json_flags(today, summary, helper, coverage)
+    return msgspec.json.encode(summary)
+
+
+def _json_flags(today: dt.date, summary: dict[str, Any], helper: dict[str, Any], coverage: Any) -> list[dict[str, str]]:
+    """:func:`_flags` over the JSON view: the same codes and the same words."""
+    flags: list[dict[str, str]] = []
+    bar = summary["bar"]
+    if bar:
+        until = bar["bar_end"] or "indefinitely"
+        flags.append(
+            {"code": "barred", "explanation": f"Barred from board roles from {bar['bar_start']} until {until}."}
+        )
+    opened = [f["opened_on"] for f in summary["open_investigations"]]
+    if opened:
+        flags.append(
+            {
+                "code": "open_investigation",
+                "explanation": f"{len(opened)} matter(s) under investigation or appeal, the first "
+                f"reported on {min(opened)}; ask the candidate and the recording body.",
+            }
+        )
+    unexplained = coverage.unexplained_gaps
+    if unexplained:
+        total = sum(g.days for g in unexplained)
+        flags.append(
+            {
+                "code": "unexplained_gap",
+                "explanation": f"{len(unexplained)} gap(s) in the last six years, {total} days in all, have no "
+                "recorded explanation (FPPT: every gap in six years explained).",
+            }
+        )
+    board = [e for e in summary["employment"] if e["kind"] == EmploymentKind.BOARD_APPOINTMENT.value]
+    if board:
+        latest = helper["annual"]
+        if latest is None or (today - dt.date.fromisoformat(latest)).days > STALE_ASSESSMENT_DAYS:
+            when = f"was signed off on {latest}" if latest else "is on the register"
+            flags.append(
+                {
+                    "code": "stale_annual_assessment",
+                    "explanation": f"No annual FPPT assessment in the last 15 months: the latest {when}.",
+                }
+            )
+    referenced = set(helper["referenced"])
+    ended = today.isoformat()
+    missing = [e for e in board if e["end_date"] is not None and e["end_date"] < ended and e["id"] not in referenced]
+    if missing:
+        names = "; ".join(f"{e['role_title']} at {e['employer_name']} (to {e['end_date']})" for e in missing[:5])
+        flags.append(
+            {
+                "code": "board_role_without_reference",
+                "explanation": f"No Board Member Reference on file for {len(missing)} previous board role(s): {names}.",
+            }
+        )
+    troubled = [r for r in summary["identity"]["registrations"] if r["status"] != RegistrationStatus.REGISTERED.value]
+    if troubled:
+        names = "; ".join(f"{r['body']} {r['number']}: {r['status'].replace('_', ' ')}" for r in troubled)
+        flags.append({"code": "registration_not_in_good_standing", "explanation": f"Registration status: {names}."})
+    return flags
 
 
 async def checks_on(session: AsyncSession, director_id: uuid.UUID) -> list[CandidateCheck]:

@@ -1,0 +1,260 @@
+"""Soak: mixed traffic at about half the measured peak for a long time; errors, memory, connections, latency.
+
+    .venv/bin/python -m bench.soak [--seconds 600] [--write docs/reliability.md]     (SOAK_SECONDS also sets it)
+
+Starts ``register serve`` on its own embedded PostgreSQL (bench/chaos.py's ``Service``), adds two trusts and 50
+directors, measures the peak request rate of the mix with 8 closed-loop clients for 15 s, then sends the mix
+open-loop at half that rate: director reads, name searches, candidate checks and writes (a new employment
+entry, a new director). Every window (a minute, or a tenth of a short run) it samples the service's RSS
+(psutil), the service's database connections (``pg_stat_activity`` by application_name) and latency.
+
+Passes when there are no errors, RSS grows less than 10% from the first window after warm-up to the last, the
+connection count stays within the pool, and the last window's p99 is within 2x the first's.
+"""
+
+import argparse
+import asyncio
+import itertools
+import os
+import random
+import shutil
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psutil  # type: ignore[import-untyped]
+
+from bench.chaos import EMPLOYMENT, Service, director_body, new_data_dir, write_section
+
+MIX = (("read", 45), ("search", 25), ("candidate_check", 10), ("write_employment", 15), ("create_director", 5))
+
+
+@dataclass
+class Window:
+    started: float
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    rss_mb: float = 0.0
+    connections: int = 0
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Traffic:
+    """The request mix against one service, with the directors it set up."""
+
+    def __init__(self, service: Service, client: httpx.AsyncClient) -> None:
+        self.service, self.client = service, client
+        self.hr = service.token("trust_hr", org="RJ1", sub="soak-hr")
+        self.hiring = service.token("trust_hr", org="RRV", sub="soak-hiring")
+        self.directors: list[str] = []
+        self.rng = random.Random(2019)
+        self.kinds = [k for k, w in MIX for _ in range(w)]
+
+    async def setup(self, directors: int = 50) -> None:
+        admin = self.service.token("admin")
+        for code, name in (("RJ1", "Soak Trust"), ("RRV", "Soak Hiring Trust")):
+            body = {"ods_code": code, "name": name, "kind": "nhs_trust", "region": "london"}
+            r = await self.client.post("/v1/organisations", json=body, headers=admin)
+            assert r.status_code == 201, r.text
+        for n in range(directors):
+            r = await self.client.post("/v1/directors", json=director_body(n), headers=self.hr)
+            assert r.status_code == 201, r.text
+            self.directors.append(r.json()["id"])
+
+    async def one(self) -> tuple[float, str | None]:
+        """Send one request of the mix; returns (seconds, error or None)."""
+        kind = self.rng.choice(self.kinds)
+        target = self.rng.choice(self.directors)
+        started = time.monotonic()
+        if kind == "read":
+            r = await self.client.get(f"/v1/directors/{target}", headers=self.hr)
+            expected = 200
+        elif kind == "search":
+            r = await self.client.get("/v1/directors", params={"q": "Writer", "limit": 20}, headers=self.hr)
+            expected = 200
+        elif kind == "candidate_check":
+            body = {"director_id": target, "purpose": "Soak shortlisting", "vacancy": {"board_role": "chair"}}
+            r = await self.client.post("/v1/candidate-checks", json=body, headers=self.hiring)
+            expected = 201
+        elif kind == "write_employment":
+            r = await self.client.post(f"/v1/directors/{target}/employment", json=EMPLOYMENT, headers=self.hr)
+            expected = 201
+        else:
+            r = await self.client.post("/v1/directors", json=director_body(0), headers=self.hr)
+            expected = 201
+        seconds = time.monotonic() - started
+        return seconds, None if r.status_code == expected else f"{kind}: {r.status_code} {r.text[:120]}"
+
+
+async def peak(traffic: Traffic, seconds: float, clients: int = 8) -> float:
+    """Requests per second of the mix with ``clients`` closed-loop clients."""
+    done = 0
+    deadline = time.monotonic() + seconds
+
+    async def loop() -> None:
+        nonlocal done
+        while time.monotonic() < deadline:
+            await traffic.one()
+            done += 1
+
+    await asyncio.gather(*(loop() for _ in range(clients)))
+    return done / seconds
+
+
+async def service_connections(service: Service) -> int:
+    conn = await service.admin()
+    try:
+        count: int = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'fpp-register'"
+        )
+        return count
+    finally:
+        await conn.close()
+
+
+def service_rss_mb(service: Service) -> float:
+    assert service.process is not None
+    process = psutil.Process(service.process.pid)
+    return float(sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])) / 2**20
+
+
+async def soak(traffic: Traffic, rate: float, seconds: float, window_s: float) -> list[Window]:
+    """Open loop at ``rate`` requests a second (at most 64 in flight) for ``seconds``, sampled per window."""
+    windows: list[Window] = []
+    in_flight: set[asyncio.Task[None]] = set()
+    start = time.monotonic()
+
+    async def send(window: Window) -> None:
+        try:
+            seconds_taken, error = await traffic.one()
+            window.latencies.append(seconds_taken)
+            if error:
+                window.errors.append(error)
+        except httpx.HTTPError as exc:
+            window.errors.append(f"transport: {exc!r}")
+
+    for i in itertools.count():
+        now = time.monotonic()
+        if now - start >= seconds:
+            break
+        index = int((now - start) // window_s)
+        while len(windows) <= index:
+            if windows:  # close the previous window with its samples
+                windows[-1].rss_mb = service_rss_mb(traffic.service)
+                windows[-1].connections = await service_connections(traffic.service)
+            windows.append(Window(started=now))
+        if len(in_flight) < 64:
+            task = asyncio.create_task(send(windows[-1]))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+        else:
+            windows[-1].errors.append("client backlog: more than 64 requests in flight")
+        await asyncio.sleep(max(0.0, start + (i + 1) / rate - time.monotonic()))
+    await asyncio.gather(*in_flight)
+    windows[-1].rss_mb = service_rss_mb(traffic.service)
+    windows[-1].connections = await service_connections(traffic.service)
+    return windows
+
+
+def verdict(windows: list[Window], pool_limit: int) -> list[str]:
+    problems = []
+    errors = [e for w in windows for e in w.errors]
+    if errors:
+        kinds: dict[str, int] = {}
+        for e in errors:
+            kinds[e.split(":")[0]] = kinds.get(e.split(":")[0], 0) + 1
+        by_kind = ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items()))
+        problems.append(f"{len(errors)} errors ({by_kind}), e.g. {errors[0]}")
+    base = windows[1] if len(windows) > 2 else windows[0]  # the first window is warm-up
+    growth = (windows[-1].rss_mb - base.rss_mb) / base.rss_mb
+    if growth >= 0.10:
+        problems.append(f"RSS grew {growth:.0%}")
+    if max(w.connections for w in windows) > pool_limit:
+        problems.append(f"connections exceeded the pool ({max(w.connections for w in windows)} > {pool_limit})")
+    p99_first, p99_last = percentile(base.latencies, 0.99), percentile(windows[-1].latencies, 0.99)
+    if p99_last > 2 * max(p99_first, 0.005):
+        problems.append(f"p99 rose from {p99_first * 1000:.0f} ms to {p99_last * 1000:.0f} ms")
+    return problems
+
+
+def markdown(args: argparse.Namespace, peak_rps: float, rate: float, windows: list[Window], problems: list[str]) -> str:
+    total = sum(len(w.latencies) for w in windows)
+    rows = [
+        f"| {i + 1} | {len(w.latencies)} | {len(w.errors)} | {percentile(w.latencies, 0.5) * 1000:.0f} | "
+        f"{percentile(w.latencies, 0.99) * 1000:.0f} | {w.rss_mb:.0f} | {w.connections} |"
+        for i, w in enumerate(windows)
+    ]
+    base = windows[1] if len(windows) > 2 else windows[0]
+    growth = (windows[-1].rss_mb - base.rss_mb) / base.rss_mb
+    mix = ", ".join(f"{k} {w}%" for k, w in MIX)
+    return "\n".join(
+        [
+            "## Soak",
+            "",
+            f"`make soak` (`.venv/bin/python -m bench.soak --write docs/reliability.md`; `SOAK_SECONDS` shortens it), "
+            f"run on {time.strftime('%Y-%m-%d')} for **{args.seconds:.0f} s** on this 2-core machine (load generator, "
+            "service and PostgreSQL share the cores): `register serve` (uvicorn, one worker, pool 10 + 10 overflow) "
+            f"on its own embedded PostgreSQL. Mix: {mix}. Peak of the mix (8 closed-loop clients, 15 s): "
+            f"{peak_rps:.0f} req/s; soak rate {rate:.0f} req/s open-loop; {total} requests.",
+            "",
+            "| window | requests | errors | p50 ms | p99 ms | service RSS MB | DB connections |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+            f"RSS growth from window 2 to the last: {growth:+.1%}. "
+            + (
+                "Verdict: all checks passed (0 errors, RSS < +10%, connections within the pool, p99 stable)."
+                if not problems
+                else "Verdict: " + "; ".join(problems) + "."
+            ),
+            "",
+        ]
+    )
+
+
+async def run(args: argparse.Namespace) -> tuple[float, float, list[Window]]:
+    data_dir = new_data_dir("register-soak-")
+    service = Service(data_dir)
+    try:
+        service.start()
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(base_url=service.url, timeout=30, limits=limits) as client:
+            traffic = Traffic(service, client)
+            await traffic.setup()
+            peak_rps = await peak(traffic, 15)
+            rate = peak_rps / 2
+            window_s = 60.0 if args.seconds >= 600 else args.seconds / 10
+            windows = await soak(traffic, rate, args.seconds, window_s)
+        return peak_rps, rate, windows
+    finally:
+        service.stop()
+        service.stop_postgres()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("SOAK_SECONDS", "600")))
+    parser.add_argument("--write", type=Path, default=None, help="Replace the Soak section of this file.")
+    args = parser.parse_args()
+    peak_rps, rate, windows = asyncio.run(run(args))
+    problems = verdict(windows, pool_limit=20)
+    section = markdown(args, peak_rps, rate, windows, problems)
+    print(section)
+    print("median latency overall (ms):", statistics.median(x for w in windows for x in w.latencies) * 1000)
+    if args.write:
+        write_section(args.write, section, "## Soak")
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
