@@ -7,6 +7,7 @@ import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
+    InternalServerException,
     MethodNotAllowedException,
     NotAuthorizedException,
     NotFoundException,
@@ -171,6 +172,16 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             title="Too many requests",
             detail=exc.detail or "Too many requests; retry later.",
             headers=dict(exc.headers or {}),
+        )
+    if isinstance(exc, InternalServerException) and "disconnected" in str(exc.detail or ""):
+        # The client went away mid-body (e.g. a load generator stopping): nothing was done, nobody is listening.
+        log.info("client disconnected before sending its whole request")
+        return problem_response(
+            request,
+            status=400,
+            slug="malformed-request",
+            title="The request could not be read",
+            detail="The client disconnected before sending the whole request.",
         )
     if 400 <= status < 500:
         return problem_response(
