@@ -174,10 +174,12 @@ class Ledger:
     phase: str = "warm-up"
     first_success_after: dict[str, float] = field(default_factory=dict)
 
-    def note(self, status: int, seconds: float, content_type: str) -> None:
-        self.responses.setdefault(self.phase, []).append((status, seconds, content_type))
-        if 200 <= status < 300 and self.phase not in self.first_success_after:
-            self.first_success_after[self.phase] = time.monotonic()
+    def note(self, status: int, seconds: float, content_type: str, phase: str) -> None:
+        """Record a response under the phase its request *started* in (a request already in flight when
+        PostgreSQL is killed may still commit and answer 201; it belongs to the phase before)."""
+        self.responses.setdefault(phase, []).append((status, seconds, content_type))
+        if 200 <= status < 300 and phase not in self.first_success_after:
+            self.first_success_after[phase] = time.monotonic()
 
 
 def director_body(n: int) -> dict[str, Any]:
@@ -204,21 +206,21 @@ async def writer(service: Service, ledger: Ledger, stop: asyncio.Event, n: int) 
     async with httpx.AsyncClient(base_url=service.url, timeout=60) as client:
         while not stop.is_set():
             try:
-                started = time.monotonic()
+                started, phase = time.monotonic(), ledger.phase
                 r = await client.post("/v1/directors", json=director_body(n), headers=headers)
-                ledger.note(r.status_code, time.monotonic() - started, r.headers.get("content-type", ""))
+                ledger.note(r.status_code, time.monotonic() - started, r.headers.get("content-type", ""), phase)
                 if r.status_code == 201:
                     director_id = r.json()["id"]
                     ledger.directors.add(director_id)
-                    started = time.monotonic()
+                    started, phase = time.monotonic(), ledger.phase
                     e = await client.post(f"/v1/directors/{director_id}/employment", json=EMPLOYMENT, headers=headers)
-                    ledger.note(e.status_code, time.monotonic() - started, e.headers.get("content-type", ""))
+                    ledger.note(e.status_code, time.monotonic() - started, e.headers.get("content-type", ""), phase)
                     if e.status_code == 201:
                         ledger.employment.add(e.json()["id"])
                 elif r.status_code >= 500:
                     await asyncio.sleep(0.05)
             except httpx.TransportError:
-                ledger.note(0, time.monotonic() - started, "")  # no answer at all (the service is down)
+                ledger.note(0, time.monotonic() - started, "", phase)  # no answer at all (the service is down)
                 await asyncio.sleep(0.1)
 
 
@@ -228,10 +230,16 @@ async def load(service: Service, ledger: Ledger, writers: int, phases: list[tupl
     tasks = [asyncio.create_task(writer(service, ledger, stop, n)) for n in range(writers)]
     try:
         for name, seconds, action in phases:
-            ledger.phase = name
             ledger.responses.setdefault(name, [])
+            # Requests belong to the phase they started in. A kill opens its phase once it has happened (a
+            # request in flight may still commit first); a restart opens its phase at once, as requests sent
+            # while it comes up are the recovery being measured.
+            kills = getattr(action, "__name__", "").startswith("kill")
+            if not kills:
+                ledger.phase = name
             if action is not None:
                 await asyncio.to_thread(action)
+            ledger.phase = name
             # Recovery is measured from the end of the action (PostgreSQL accepting connections again).
             ledger.first_success_after.pop(name, None)
             ledger.first_success_after[f"{name}:start"] = time.monotonic()

@@ -14,6 +14,7 @@ connection count stays within the pool, and the last window's p99 is within 2x t
 
 import argparse
 import asyncio
+import datetime as dt
 import itertools
 import os
 import random
@@ -23,12 +24,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil  # type: ignore[import-untyped]
 
-from bench.chaos import EMPLOYMENT, Service, director_body, new_data_dir, write_section
+from bench.chaos import EMPLOYMENT, Service, new_data_dir, write_section
 
+GIVEN_NAMES = ("Amara", "Ben", "Chloe", "Dev", "Eilidh", "Farah", "Gareth", "Hannah", "Imran", "Jo", "Kwame", "Lucy")
 MIX = (("read", 45), ("search", 25), ("candidate_check", 10), ("write_employment", 15), ("create_director", 5))
 
 
@@ -56,6 +59,7 @@ class Traffic:
         self.hr = service.token("trust_hr", org="RJ1", sub="soak-hr")
         self.hiring = service.token("trust_hr", org="RRV", sub="soak-hiring")
         self.directors: list[str] = []
+        self.family_names: list[str] = []
         self.rng = random.Random(2019)
         self.kinds = [k for k, w in MIX for _ in range(w)]
 
@@ -65,10 +69,28 @@ class Traffic:
             body = {"ods_code": code, "name": name, "kind": "nhs_trust", "region": "london"}
             r = await self.client.post("/v1/organisations", json=body, headers=admin)
             assert r.status_code == 201, r.text
-        for n in range(directors):
-            r = await self.client.post("/v1/directors", json=director_body(n), headers=self.hr)
+        for _ in range(directors):
+            r = await self.client.post("/v1/directors", json=self.new_director(), headers=self.hr)
             assert r.status_code == 201, r.text
-            self.directors.append(r.json()["id"])
+            self.remember(r.json())
+
+    def new_director(self) -> dict[str, Any]:
+        """A director as trusts add them: varied names and birth dates, so that duplicate checks and name
+        searches see a realistic spread rather than thousands of namesakes born on one day."""
+        family = "".join(self.rng.choice("bcdfghjklmnprstvwz") + self.rng.choice("aeiou") for _ in range(4))
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=self.rng.randrange(35 * 365))
+        return {
+            "given_name": self.rng.choice(GIVEN_NAMES),
+            "family_name": family.capitalize(),
+            "date_of_birth": born.isoformat(),
+            "registrations": [],
+            "appointment": {"board_role": "non_executive_director", "start_date": "2024-01-01"},
+        }
+
+    def remember(self, director: dict[str, Any]) -> None:
+        # New directors join the pool, so writes spread over the file as it grows (a few entries each).
+        self.directors.append(director["id"])
+        self.family_names.append(director["family_name"])
 
     async def one(self) -> tuple[float, str | None]:
         """Send one request of the mix; returns (seconds, error or None)."""
@@ -79,7 +101,8 @@ class Traffic:
             r = await self.client.get(f"/v1/directors/{target}", headers=self.hr)
             expected = 200
         elif kind == "search":
-            r = await self.client.get("/v1/directors", params={"q": "Writer", "limit": 20}, headers=self.hr)
+            name = self.rng.choice(self.family_names)
+            r = await self.client.get("/v1/directors", params={"q": name, "limit": 20}, headers=self.hr)
             expected = 200
         elif kind == "candidate_check":
             body = {"director_id": target, "purpose": "Soak shortlisting", "vacancy": {"board_role": "chair"}}
@@ -89,8 +112,10 @@ class Traffic:
             r = await self.client.post(f"/v1/directors/{target}/employment", json=EMPLOYMENT, headers=self.hr)
             expected = 201
         else:
-            r = await self.client.post("/v1/directors", json=director_body(0), headers=self.hr)
+            r = await self.client.post("/v1/directors", json=self.new_director(), headers=self.hr)
             expected = 201
+            if r.status_code == 201:
+                self.remember(r.json())
         seconds = time.monotonic() - started
         return seconds, None if r.status_code == expected else f"{kind}: {r.status_code} {r.text[:120]}"
 
