@@ -11,9 +11,13 @@ from register.errors import Forbidden
 ALL_ROLES = frozenset(Role)
 
 
-def requires_role(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """403 unless the caller's role is one the route declares (routes without a declaration admit none)."""
-    if handler.opt.get("exclude_from_auth"):
+async def requires_role(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """403 unless the caller's role is one the route declares (routes without a declaration admit none).
+
+    Public routes (health, problem types, the API docs) skip authentication, so they have no user: they are
+    open by design and need no role.
+    """
+    if handler.opt.get("exclude_from_auth") or "user" not in connection.scope:
         return
     roles: frozenset[Role] = handler.opt.get("roles", frozenset())
     principal = connection.user

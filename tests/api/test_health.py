@@ -12,3 +12,12 @@ async def test_readiness_checks_the_database(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.json() == {"status": "ready"}
     assert response.headers["x-request-id"]
+
+
+async def test_api_docs_need_no_token(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs/")
+    assert page.status_code == 200
+    assert "swagger" in page.text.lower()
+    document = await client.get("/docs/openapi.json")
+    assert document.status_code == 200
+    assert document.json()["info"]["title"] == "NHS Directors' Fit-and-Proper Register"
