@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from register.appraisals.models import LcfDomain, LcfRating
 from register.appraisals.service import RATING_COLUMNS
-from schemas.common import Request, Response
+from schemas.common import Request, Response, StatementRead
 
 
 class LcfRatings(Request):
@@ -123,6 +123,9 @@ class AppraisalRead(Response):
     version: int = Field(description="Current version; also the ETag.")
     created_at: dt.datetime
     updated_at: dt.datetime
+    statements: list[StatementRead] = Field(
+        default_factory=list, description="The director's statements in reply to this appraisal."
+    )
 
     @classmethod
     def from_data(cls, data: Any) -> "AppraisalRead":

@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from register.attestations.models import Schedule4Item
 from register.attestations.service import Answer, SignedAttestation
-from schemas.common import Request, Response
+from schemas.common import Request, Response, StatementRead
 
 
 class Schedule4Answer(Request):
@@ -92,6 +92,9 @@ class AttestationRead(Response):
     signed_by: str
     signed_at: dt.datetime
     version: int
+    statements: list[StatementRead] = Field(
+        default_factory=list, description="The director's statements in reply to this attestation."
+    )
 
     @classmethod
     def from_signed(cls, signed: SignedAttestation) -> "AttestationRead":

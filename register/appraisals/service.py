@@ -15,6 +15,7 @@ from register.audit.service import record_event
 from register.checks.service import load_fppt_director
 from register.errors import Conflict, Forbidden, NotFound, PreconditionFailed, RuleViolation
 from register.pagination import cursor_uuid, encode_cursor
+from register.parts import attach_statements
 from register.versions.service import snapshot, version_as_of, write_version
 
 RECORD_TYPE = "appraisal"
@@ -90,8 +91,8 @@ async def update_appraisal(
 
 async def list_appraisals(
     session: AsyncSession, actor: Actor, director_id: uuid.UUID, *, limit: int, cursor: str | None = None
-) -> tuple[list[Appraisal], str | None]:
-    """A director's appraisals, newest year first."""
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A director's appraisals, newest year first, each with the director's statements about it."""
     await load_fppt_director(session, actor, director_id)
     query = (
         sa.select(Appraisal)
@@ -107,7 +108,9 @@ async def list_appraisals(
     await record_event(
         session, actor, "appraisal.list", record_type="director", record_id=str(director_id), director_id=director_id
     )
-    return rows, encode_cursor({"id": str(rows[-1].id)}) if more else None
+    items = [snapshot(r) for r in rows]
+    await attach_statements(session, director_id, RECORD_TYPE, items)
+    return items, encode_cursor({"id": str(rows[-1].id)}) if more else None
 
 
 async def get_appraisal(
@@ -126,6 +129,7 @@ async def get_appraisal(
         if past is None:
             raise NotFound(f"Appraisal {appraisal_id} was not on the register at {as_of.isoformat()}.")
         data = past.data
+    await attach_statements(session, director_id, RECORD_TYPE, [data])
     await record_event(
         session,
         actor,

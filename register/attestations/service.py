@@ -1,7 +1,7 @@
 """Signing and reading annual self-attestations. A signed attestation is never changed; a new one supersedes it."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from register.audit.service import record_event
 from register.checks.service import load_fppt_director, record_attestation_check
 from register.errors import Forbidden, NotFound, RuleViolation
 from register.pagination import cursor_uuid, encode_cursor
+from register.statements.queries import statements_about
 from register.versions.service import snapshot, write_version
 
 RECORD_TYPE = "attestation"
@@ -32,9 +33,14 @@ class SignedAttestation:
 
     attestation: Attestation
     superseded_by_id: uuid.UUID | None = None
+    statements: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**snapshot(self.attestation), "superseded_by_id": self.superseded_by_id}
+        return {
+            **snapshot(self.attestation),
+            "superseded_by_id": self.superseded_by_id,
+            "statements": self.statements,
+        }
 
 
 async def sign_attestation(
@@ -125,6 +131,9 @@ async def list_attestations(
         session, actor, "attestation.list", record_type="director", record_id=str(director_id), director_id=director_id
     )
     items = [SignedAttestation(r, successors.get(r.id)) for r in rows if r.id]
+    about = await statements_about(session, director_id, RECORD_TYPE, [str(i.attestation.id) for i in items])
+    for item in items:
+        item.statements = about.get(str(item.attestation.id), [])
     return items, encode_cursor({"id": str(rows[-1].id)}) if more else None
 
 
@@ -151,7 +160,8 @@ async def get_attestation(
         record_id=str(attestation_id),
         director_id=director_id,
     )
-    return SignedAttestation(row, successors.get(attestation_id))
+    about = await statements_about(session, director_id, RECORD_TYPE, [str(attestation_id)])
+    return SignedAttestation(row, successors.get(attestation_id), about.get(str(attestation_id), []))
 
 
 async def _current(session: AsyncSession, director_id: uuid.UUID) -> Attestation | None:

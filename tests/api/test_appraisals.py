@@ -110,3 +110,25 @@ async def test_who_records_and_reads_appraisals(board: Board, auth: TokenFactory
     assert (await board.client.get(url, headers=board.director(board.ned))).status_code == 404
     listing = await board.client.get(url, headers=board.director(board.ceo))
     assert len(listing.json()["items"]) == 1
+
+
+async def test_statements_show_beside_appraisals_and_attestations(board: Board) -> None:
+    base = f"/v1/directors/{board.ceo}"
+    appraisal = (await board.client.post(f"{base}/appraisals", json=appraisal_body(), headers=board.hr())).json()
+    attestation = (await board.attest(board.ceo)).json()
+    me = board.director(board.ceo)
+    for record_type, record in (("appraisal", appraisal), ("attestation", attestation)):
+        response = await board.client.post(
+            f"{base}/statements",
+            json={"about_record_type": record_type, "about_record_id": record["id"], "text": f"On my {record_type}."},
+            headers=me,
+        )
+        assert response.status_code == 201, response.text
+    listed = (await board.client.get(f"{base}/appraisals", headers=board.hr())).json()["items"]
+    assert listed[0]["statements"][0]["text"] == "On my appraisal."
+    one = (await board.client.get(f"{base}/appraisals/{appraisal['id']}", headers=board.regulator())).json()
+    assert one["statements"][0]["text"] == "On my appraisal."
+    attestations = (await board.client.get(f"{base}/attestations", headers=board.hr())).json()["items"]
+    assert attestations[0]["statements"][0]["text"] == "On my attestation."
+    single = (await board.client.get(f"{base}/attestations/{attestation['id']}", headers=me)).json()
+    assert single["statements"][0]["text"] == "On my attestation."
