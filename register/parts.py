@@ -97,23 +97,44 @@ async def get_part(
     return part
 
 
+async def record_change(
+    session: AsyncSession,
+    actor: Actor,
+    record: Any,
+    *,
+    record_type: str,
+    change: str,
+    action: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Write the record's new version and the audit event of the change (every change does both)."""
+    await write_version(
+        session,
+        actor,
+        record,
+        record_type=record_type,
+        record_id=str(record.id),
+        director_id=record.director_id,
+        change=change,
+    )
+    await record_event(
+        session,
+        actor,
+        action,
+        record_type=record_type,
+        record_id=str(record.id),
+        director_id=record.director_id,
+        detail=detail,
+    )
+
+
 async def add_part(session: AsyncSession, actor: Actor, kind: PartKind, part: M) -> M:
     """Store a new part with its first version and audit event."""
     session.add(part)
     await session.flush()
     await session.refresh(part)
-    part_id = str(part.id)  # type: ignore[attr-defined]
-    director_id = part.director_id  # type: ignore[attr-defined]
-    await write_version(
-        session, actor, part, record_type=kind.record_type, record_id=part_id, director_id=director_id, change="created"
-    )
-    await record_event(
-        session,
-        actor,
-        f"{kind.record_type}.create",
-        record_type=kind.record_type,
-        record_id=part_id,
-        director_id=director_id,
+    await record_change(
+        session, actor, part, record_type=kind.record_type, change="created", action=f"{kind.record_type}.create"
     )
     return part
 

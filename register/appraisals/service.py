@@ -15,8 +15,8 @@ from register.audit.service import record_event
 from register.checks.service import load_fppt_director
 from register.errors import Conflict, Forbidden, NotFound, PreconditionFailed, RuleViolation
 from register.pagination import cursor_uuid, encode_cursor
-from register.parts import attach_statements
-from register.versions.service import snapshot, version_as_of, write_version
+from register.parts import attach_statements, record_change
+from register.versions.service import snapshot, version_as_of
 
 RECORD_TYPE = "appraisal"
 RATING_COLUMNS = {d: f"rating_{d.value}" for d in LcfDomain}
@@ -191,21 +191,12 @@ async def _versioned(
     action: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    await write_version(
+    await record_change(
         session,
         actor,
         row,
         record_type=RECORD_TYPE,
-        record_id=str(row.id),
-        director_id=row.director_id,
         change=change,
-    )
-    await record_event(
-        session,
-        actor,
-        action,
-        record_type=RECORD_TYPE,
-        record_id=str(row.id),
-        director_id=row.director_id,
+        action=action,
         detail={"year": row.year, **(detail or {})},
     )

@@ -27,8 +27,8 @@ from register.checks.models import ANNUAL_REQUIRED, APPOINTMENT_REQUIRED, CheckT
 from register.checks.service import CheckGap, current_checks, find_gaps, load_fppt_director
 from register.errors import Conflict, Forbidden, NotFound, PreconditionFailed, RuleViolation
 from register.pagination import cursor_uuid, encode_cursor
-from register.parts import attach_statements
-from register.versions.service import snapshot, version_as_of, write_version
+from register.parts import attach_statements, record_change
+from register.versions.service import snapshot, version_as_of
 
 RECORD_TYPE = "assessment"
 
@@ -401,21 +401,12 @@ async def _versioned(
     action: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    await write_version(
+    await record_change(
         session,
         actor,
         row,
         record_type=RECORD_TYPE,
-        record_id=str(row.id),
-        director_id=row.director_id,
         change=change,
-    )
-    await record_event(
-        session,
-        actor,
-        action,
-        record_type=RECORD_TYPE,
-        record_id=str(row.id),
-        director_id=row.director_id,
+        action=action,
         detail={"status": row.status.value, **(detail or {})},
     )
