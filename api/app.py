@@ -12,8 +12,13 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.auth import auth_middleware
-from api.deps import provide_actor, provide_expected_version, provide_session, provide_settings
-from api.guards import requires_role
+from api.deps import (
+    provide_actor,
+    provide_expected_version,
+    provide_session,
+    provide_settings,
+    provide_statements,
+)
 from api.idempotency import document_idempotency_key, idempotency_middleware
 from api.middleware import echo_request_id, json_body_middleware, request_id_middleware
 from api.monitoring_lifespan import monitoring_worker
@@ -39,7 +44,14 @@ from api.routes.regulation import REGULATION_ROUTES
 from api.routes.retention import ErasureController
 from api.routes.returns import OrganisationReturnController, ReturnsOverviewController
 from api.routes.subscriptions import SubscriptionController
-from register.db import create_engine, create_session_factory, resolve_database_url
+from register.db import (
+    PoolRunner,
+    StatementRunner,
+    UnitOfWorkRunner,
+    create_engine,
+    create_session_factory,
+    resolve_database_url,
+)
 from register.settings import Settings
 from register.tokens import TokenVerifier, ensure_local_keys
 
@@ -94,27 +106,39 @@ def create_app(
     *,
     engine: AsyncEngine | None = None,
     session_factory: async_sessionmaker[AsyncSession] | None = None,
+    statements: StatementRunner | None = None,
 ) -> Litestar:
-    """The register's HTTP application. Tests pass their own engine and session factory."""
+    """The register's HTTP application.
+
+    Tests pass their own engine, and a session factory whose sessions are savepoints in the test's transaction
+    (one-statement requests then run in units of work from it too); ``statements`` replaces the runner of those.
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
-        """Open the database pool at start-up unless one was handed in; close what we opened."""
-        if engine is not None:
-            yield
-            return
-        app.state.engine = create_engine(await resolve_database_url(settings), pool_size=settings.pool_size)
-        app.state.session_factory = create_session_factory(app.state.engine)
+        """Open the database pools at start-up unless an engine was handed in; close the pools the app made."""
+        if engine is None:
+            url = await resolve_database_url(settings)
+            app.state.engine = create_engine(url, pool_size=settings.pool_size)
+            app.state.session_factory = create_session_factory(app.state.engine)
+            app.state.statements = statements or PoolRunner(url, size=settings.pool_size)
         try:
             yield
         finally:
-            await app.state.engine.dispose()
+            if statements is None and isinstance(app.state.statements, PoolRunner):
+                await app.state.statements.close()
+            if engine is None:
+                await app.state.engine.dispose()
 
-    state = State({"token_verifier": build_token_verifier(settings), "settings": settings})
+    verifier = build_token_verifier(settings)
+    state = State({"token_verifier": verifier, "settings": settings})
     if engine is not None:
         state.engine = engine
         state.session_factory = session_factory or create_session_factory(engine)
+        state.statements = statements or (
+            UnitOfWorkRunner(session_factory) if session_factory else PoolRunner(engine.url, size=settings.pool_size)
+        )
 
     app = Litestar(
         route_handlers=[
@@ -125,15 +149,15 @@ def create_app(
         middleware=[
             request_id_middleware,
             json_body_middleware,
-            auth_middleware(),
+            auth_middleware(verifier),
             # After authentication: both work per caller (token `sub`).
             rate_limit_middleware(TokenBucketLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)),
             idempotency_middleware,
         ],
-        guards=[requires_role],
         before_send=[echo_request_id],
         dependencies={
             "session": Provide(provide_session),
+            "statements": Provide(provide_statements, sync_to_thread=False),
             "actor": Provide(provide_actor),
             "expected_version": Provide(provide_expected_version),
             "settings": Provide(provide_settings, sync_to_thread=False),

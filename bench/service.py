@@ -52,7 +52,7 @@ from sqlalchemy.engine import URL
 from bench.generate import uuid_text
 from bench.search import _memory, make_query
 from bench.server import ensure_memory
-from register.db import asyncpg_dsn, create_engine
+from register.db import PoolRunner, StatementRunner, asyncpg_dsn, create_engine
 from register.migrate import PROJECT_ROOT
 from register.settings import Settings
 from register.tokens import sign_local_token
@@ -264,9 +264,16 @@ def _literal(value: Any) -> str:
 
 
 def pgbench_script(
-    statements: list[tuple[str, Sequence[Any]]], target: Target, title: str, created: str | None = None
+    statements: list[tuple[str, Sequence[Any]]],
+    target: Target,
+    title: str,
+    created: str | None = None,
+    *,
+    in_transaction: bool = True,
 ) -> str:
     """The captured statements as a pgbench transaction: the target's id and organisation become variables.
+
+    ``in_transaction``: the service ran them inside BEGIN/COMMIT (an ORM session), not as one statement alone.
 
     ``created``: the id of the row the request inserted (server-generated); the INSERT that returns it sets
     ``:new_id`` (``\\gset new_``) and later statements use it, so every transaction writes its own version row.
@@ -277,8 +284,9 @@ def pgbench_script(
         "-- Each transaction picks a random target (director, their trust) from bench_targets, as wrk does.",
         "\\set n random(1, :ntargets)",
         "SELECT director_id AS did, org FROM bench_targets WHERE n = :n \\gset",
-        "BEGIN;",
     ]
+    if in_transaction:
+        out.append("BEGIN;")
     for sql, params in statements:
 
         def bind(match: re.Match[str], params: Sequence[Any] = params) -> str:
@@ -298,7 +306,8 @@ def pgbench_script(
                 out.append(text + " \\gset new_")
                 continue
         out.append(text + ";")
-    out.append("COMMIT;")
+    if in_transaction:
+        out.append("COMMIT;")
     return "\n".join(out) + "\n"
 
 
@@ -308,12 +317,25 @@ async def capture(url: URL, settings: Settings, target: Target, hr: str, regulat
 
     engine = create_engine(url, pool_size=1)
     seen: list[tuple[str, Sequence[Any]]] = []
+    sessions: list[bool] = []
 
     @sa.event.listens_for(engine.sync_engine, "before_cursor_execute")
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        sessions.append(True)
         seen.append((statement, parameters if not executemany else parameters[0]))
 
-    app = create_app(settings, engine=engine)
+    class Capturing(StatementRunner):
+        """The app's one-statement requests (no session), kept as they are sent."""
+
+        def __init__(self) -> None:
+            self.runner = PoolRunner(url, size=1)
+
+        async def fetchrow(self, sql: str, args: Sequence[Any]) -> Any:
+            seen.append((sql, args))
+            return await self.runner.fetchrow(sql, args)
+
+    statements = Capturing()
+    app = create_app(settings, engine=engine, statements=statements)
     requests = {
         "read": ("GET", f"/v1/directors/{target.director_id}", hr, None),
         "summary": ("GET", f"/v1/directors/{target.director_id}/summary", regulator, None),
@@ -343,14 +365,16 @@ async def capture(url: URL, settings: Settings, target: Target, hr: str, regulat
         ) as client:
             for key, (method, path, token, body) in requests.items():
                 seen.clear()
+                sessions.clear()
                 headers = {"Authorization": f"Bearer {token}", "X-Purpose": "benchmark"}
                 response = await client.request(method, path, json=body, headers=headers)
                 if response.status_code >= 300:
                     raise SystemExit(f"capture: {method} {path} answered {response.status_code}: {response.text}")
                 title = f"{key}: the SQL of {method} {path.replace(target.director_id, '{id}')}"
                 created = response.json().get("check", response.json()).get("id") if method == "POST" else None
-                scripts[key] = pgbench_script(list(seen), target, title, created)
+                scripts[key] = pgbench_script(list(seen), target, title, created, in_transaction=bool(sessions))
     finally:
+        await statements.runner.close()
         await engine.dispose()
     return scripts
 

@@ -1,7 +1,9 @@
 """Database connections: the configured PostgreSQL server, or an embedded one in the data folder."""
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -107,6 +109,12 @@ async def resolve_migration_database_url(settings: Settings) -> URL:
     return admin.set(database=settings.database_name)
 
 
+# The connection settings of every pool the service opens (the engine's and the statement runner's).
+CONNECT_TIMEOUT_SECONDS = 5
+COMMAND_TIMEOUT_SECONDS = 30
+SERVER_SETTINGS = {"application_name": "fpp-register", "statement_timeout": "30000"}
+
+
 def create_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
     """An async engine with a bounded pool and a server-side statement timeout."""
     return create_async_engine(
@@ -119,9 +127,9 @@ def create_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
         pool_recycle=1800,
         pool_timeout=5,
         connect_args={
-            "timeout": 5,
-            "command_timeout": 30,
-            "server_settings": {"application_name": "fpp-register", "statement_timeout": "30000"},
+            "timeout": CONNECT_TIMEOUT_SECONDS,
+            "command_timeout": COMMAND_TIMEOUT_SECONDS,
+            "server_settings": SERVER_SETTINGS,
         },
     )
 
@@ -142,3 +150,80 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
             raise
         else:
             await session.commit()
+
+
+class StatementRunner(ABC):
+    """Runs one prepared SQL statement (asyncpg ``$n`` parameters) and returns its first row, or None."""
+
+    @abstractmethod
+    async def fetchrow(self, sql: str, args: Sequence[Any]) -> Any: ...
+
+
+class PoolRunner(StatementRunner):
+    """Statements straight on a pool of asyncpg connections, outside any transaction block.
+
+    For the requests that are one statement (the hot reads with their audit event, the candidate check): a single
+    statement is its own transaction, so the request costs one round trip and no ORM session. asyncpg keeps each
+    statement prepared per connection. The pool opens on first use and has the engine's size and settings.
+    """
+
+    def __init__(self, url: URL, *, size: int = 10) -> None:
+        self._dsn = asyncpg_dsn(url)
+        self._size = size
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+
+    async def _open(self) -> asyncpg.Pool:
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    **self._dsn,
+                    min_size=0,
+                    max_size=self._size,
+                    timeout=CONNECT_TIMEOUT_SECONDS,
+                    command_timeout=COMMAND_TIMEOUT_SECONDS,
+                    server_settings=SERVER_SETTINGS,
+                    # Statements here never leave a transaction, a listener or a setting behind, so a connection
+                    # goes back to the pool without asyncpg's reset query (a round trip per request otherwise).
+                    reset=_nothing_to_reset,
+                )
+            return self._pool
+
+    async def fetchrow(self, sql: str, args: Sequence[Any]) -> Any:
+        pool = self._pool or await self._open()
+        async with pool.acquire(timeout=CONNECT_TIMEOUT_SECONDS) as conn:
+            return await conn.fetchrow(sql, *args)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
+    return None
+
+
+class SessionRunner(StatementRunner):
+    """Statements on a session's connection, inside its transaction (e.g. a POST with ``Idempotency-Key``, whose
+    response is stored in the same transaction as the request's writes)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def fetchrow(self, sql: str, args: Sequence[Any]) -> Any:
+        conn = await self.session.connection()
+        raw = await conn.get_raw_connection()
+        return await raw.driver_connection.fetchrow(sql, *args)  # type: ignore[union-attr]
+
+
+class UnitOfWorkRunner(StatementRunner):
+    """Each statement in a unit of work of its own from ``factory`` (an app given a session factory: the tests,
+    whose sessions are savepoints in one rolled-back transaction)."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self.factory = factory
+
+    async def fetchrow(self, sql: str, args: Sequence[Any]) -> Any:
+        async with transaction(self.factory) as session:
+            return await SessionRunner(session).fetchrow(sql, args)

@@ -105,15 +105,22 @@ class TokenVerifier:
         is a large share of a request's CPU); an expired token is never served from the cache, and a key
         removed from the JWKS stops being accepted at most that long after its removal is seen.
         """
+        claims = self.cached(token)
+        if claims is not None:
+            return claims
         now = time.monotonic()
-        cached = self._verified.get(token)
-        if cached is not None and cached[0] > now and cached[1].get("exp", 0) > time.time() + 1:
-            return dict(cached[1])
         claims = self._verify(token)
         if len(self._verified) >= VERIFIED_CACHE_SIZE:
             self._verified.clear()
         self._verified[token] = (now + VERIFIED_CACHE_SECONDS, claims)
         return dict(claims)
+
+    def cached(self, token: str) -> dict[str, Any] | None:
+        """The claims of ``token`` if it was verified within ``VERIFIED_CACHE_SECONDS`` and is still valid."""
+        hit = self._verified.get(token)
+        if hit is not None and hit[0] > time.monotonic() and hit[1].get("exp", 0) > time.time() + 1:
+            return dict(hit[1])
+        return None
 
     def _verify(self, token: str) -> dict[str, Any]:
         try:

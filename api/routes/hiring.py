@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated, Any, Literal, cast
 
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
@@ -17,6 +18,7 @@ from api.pagination import Cursor, Limit, page_response
 from api.routes.organisations import OdsPath
 from register.access.principal import Actor, Role
 from register.candidates import service as candidates
+from register.db import StatementRunner
 from register.parts import attach_statements
 from register.references import service as references
 from register.references.models import RequestStatus
@@ -62,17 +64,17 @@ class CandidateController(Controller):
     async def check_candidate(
         self,
         data: JSONBody[CandidateCheckCreate],
-        session: NamedDependency[AsyncSession],
+        statements: NamedDependency[StatementRunner],
         actor: NamedDependency[Actor],
-        settings: NamedDependency[Settings],
+        state: State,
     ) -> Response[CandidateCheckResult]:
         """Check a candidate before appointment: records the check and returns their summary view."""
         # The check, its audit event and the summary view are written and built in one statement, as JSON in the
         # CandidateCheckResult shape (documented above).
         content = await candidates.check_candidate_json(
-            session,
+            statements,
             actor,
-            settings,
+            state.settings,
             who=data.identifier(),
             purpose=data.purpose,
             vacancy_board_role=data.vacancy.board_role,
@@ -90,12 +92,12 @@ class CandidateController(Controller):
     async def summary(
         self,
         director_id: FromPath[uuid.UUID],
-        session: NamedDependency[AsyncSession],
+        statements: NamedDependency[StatementRunner],
         actor: NamedDependency[Actor],
-        settings: NamedDependency[Settings],
+        state: State,
     ) -> Response[CandidateSummary]:
         """The summary view of a director (a trust sees it for a candidate it checked, within the window)."""
-        content = await candidates.read_summary_json(session, actor, settings, director_id)
+        content = await candidates.read_summary_json(statements, actor, state.settings, director_id)
         return cast("Response[CandidateSummary]", Response(content=content, media_type=MediaType.JSON))
 
     @get("/me/candidate-checks", opt=roles(Role.DIRECTOR), responses=problems(401, 403))

@@ -18,12 +18,13 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from register.access.principal import Actor, Principal
 from register.audit.models import AuditEvent
+from register.db import StatementRunner
 from register.directors.models import Director
 from register.findings.models import Finding
 from register.findings.service import active_bar_on
@@ -212,6 +213,16 @@ def audit_cte(
     return sa.insert(_audit).from_select(list(AUDIT_COLUMNS), select).returning(_audit.c.id).cte(name)
 
 
+def event_statement() -> sa.Insert:
+    """One audit event about no record (parameters ``a_*``, as :func:`audit_values` gives them)."""
+    values = {c: sa.bindparam(f"a_{c}", None, type_=sa.String) for c in AUDIT_COLUMNS[:6]}
+    return sa.insert(_audit).values(
+        **values,
+        detail=sa.cast(sa.bindparam("a_detail", None, type_=sa.String), JSONB),
+        record_type=sa.bindparam("a_record_type", None, type_=sa.String),
+    )
+
+
 def audit_values(actor: Actor, action: str, record_type: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:
     """The parameters of :func:`audit_cte` (as ``audit.service._row`` fills the columns)."""
     p = actor.principal
@@ -274,6 +285,7 @@ class Prepared:
 
 
 _prepared: dict[tuple[Any, ...], Prepared] = {}
+_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 
 
 # Stand-ins for the caller's organisation and director id while a scope is built for a shape of caller; their
@@ -295,11 +307,11 @@ def scope_placeholders(principal: Principal) -> tuple[Principal, dict[Any, Any],
     return shape, {SCOPE_ORG: principal.org, SCOPE_DIRECTOR: principal.director_id}, key
 
 
-def prepare(key: tuple[Any, ...] | None, build: Callable[[], sa.ClauseElement], dialect: Any) -> Prepared:
+def prepare(key: tuple[Any, ...] | None, build: Callable[[], sa.ClauseElement]) -> Prepared:
     """Compile ``build()`` once per ``key`` (``None``: a statement with values baked in, compiled every time)."""
     found = _prepared.get(key) if key is not None else None
     if found is None:
-        compiled: Any = build().compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        compiled: Any = build().compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
         found = Prepared(compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
         if key is not None:
             _prepared[key] = found
@@ -307,15 +319,10 @@ def prepare(key: tuple[Any, ...] | None, build: Callable[[], sa.ClauseElement], 
 
 
 async def fetch_row(
-    session: AsyncSession, prepared: Prepared, values: dict[str, Any], stand_ins: dict[Any, Any] | None = None
+    runner: StatementRunner, prepared: Prepared, values: dict[str, Any], stand_ins: dict[Any, Any] | None = None
 ) -> Any:
-    """Run a prepared statement on the session's connection (inside its transaction); the first row or None.
-
-    asyncpg keeps the statement prepared per connection, so a request costs one round trip and no SQLAlchemy
-    statement building.
-    """
-    conn = await session.connection()
-    raw = await conn.get_raw_connection()
+    """Run a prepared statement with the request's values (and the caller's values for the scope's stand-ins);
+    the first row or None. One round trip, and no SQLAlchemy statement building per request."""
     swap = stand_ins or {}
     args = []
     for name in prepared.names:
@@ -324,4 +331,4 @@ async def fetch_row(
             continue
         fixed = prepared.fixed[name]
         args.append(swap.get(fixed, fixed) if isinstance(fixed, str | uuid.UUID) else fixed)
-    return await raw.driver_connection.fetchrow(prepared.sql, *args)  # type: ignore[union-attr]
+    return await runner.fetchrow(prepared.sql, args)

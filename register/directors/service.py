@@ -12,6 +12,7 @@ from sqlmodel import col
 from register.access import policy
 from register.access.principal import Actor
 from register.audit.service import record_event, record_reads
+from register.db import StatementRunner
 from register.directors import queries
 from register.directors.models import Director, ProfessionalRegistration
 from register.employment.models import AppointmentType, BoardRole, EmploymentKind, EmploymentRecord
@@ -220,7 +221,7 @@ async def get_director(
     return result
 
 
-async def read_director_json(session: AsyncSession, actor: Actor, director_id: uuid.UUID) -> tuple[bytes, int]:
+async def read_director_json(runner: StatementRunner, actor: Actor, director_id: uuid.UUID) -> tuple[bytes, int]:
     """The current file as the JSON body of ``DirectorRead`` and its version (the ETag), in one statement.
 
     The same access scope and the same ``director.read`` audit event as :func:`get_director`; the JSON is built
@@ -231,10 +232,9 @@ async def read_director_json(session: AsyncSession, actor: Actor, director_id: u
     prepared = queries.prepare(
         ("file", *key, today),
         lambda: queries.file_statement(policy.visible_directors(shape)),
-        session.get_bind().dialect,
     )
     values = {"director_id": director_id, "today": today, **queries.audit_values(actor, "director.read", "director")}
-    row = await queries.fetch_row(session, prepared, values, stand_ins)
+    row = await queries.fetch_row(runner, prepared, values, stand_ins)
     if row is None:
         raise NotFound(f"No director {director_id} that you may see is on the register.")
     return str(row[0]).encode(), int(row[1])
