@@ -41,9 +41,9 @@ IfMatchHeader = Annotated[
 ]
 
 
-# The providers of a request's database access take the acting caller as a parameter although they do not use it:
-# Litestar resolves the dependencies of one depth concurrently, in a task group, which costs a hot request more than
-# these providers do (about 80 µs, measured; docs/benchmarks.md). Depending on ``actor`` orders them after it.
+# The providers a handler takes beside ``actor`` take it as a parameter although they do not use it: Litestar
+# resolves the dependencies of one depth concurrently, in a task group, which costs a hot request more than these
+# providers do (about 80 µs, measured; docs/benchmarks.md). Depending on ``actor`` orders them after it.
 
 
 async def provide_session(
@@ -76,7 +76,7 @@ def provide_statements(state: State, request: Request[Any, Any, Any], actor: Nam
     return runner
 
 
-def provide_settings(state: State) -> Settings:
+def provide_settings(state: State, actor: NamedDependency[Actor]) -> Settings:
     """The settings the app was built with."""
     settings: Settings = state.settings
     return settings
@@ -92,7 +92,7 @@ async def provide_actor(request: Request[Any, Any, Any], purpose: PurposeHeader 
     return Actor(principal=principal, request_id=request.scope["state"].get("request_id"), purpose=purpose)
 
 
-async def provide_expected_version(if_match: IfMatchHeader = None) -> int:
+async def provide_expected_version(actor: NamedDependency[Actor], if_match: IfMatchHeader = None) -> int:
     """The version named by ``If-Match``: 428 when it is missing, 412 when it is not a version of ours."""
     if if_match is None or not if_match.strip():
         raise PreconditionRequired(

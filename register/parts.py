@@ -4,23 +4,31 @@ Each part's own service applies its domain rules and then calls these functions.
 """
 
 import datetime as dt
+import enum
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import msgspec
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from register import sql
 from register.access import policy
 from register.access.principal import Actor
-from register.audit.service import record_event
+from register.audit.service import event_insert, record_event
+from register.db import SessionRunner
 from register.directors.models import Director
 from register.errors import Forbidden, NotFound, PreconditionFailed
 from register.statements.queries import statements_about
-from register.versions.service import file_as_of, snapshot, write_version
+from register.versions.models import RecordVersion
+from register.versions.service import file_as_of, snapshot, version_insert, write_version
 
 M = TypeVar("M", bound=SQLModel)
+version_table = RecordVersion.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,20 @@ async def load_visible_director(session: AsyncSession, actor: Actor, director_id
     if director is None:
         raise NotFound(f"No director {director_id} that you may see is on the register.")
     return director
+
+
+async def require_visible_director(session: AsyncSession, actor: Actor, director_id: uuid.UUID) -> None:
+    """:func:`load_visible_director` for a caller that needs only the answer: 404 unless the caller may see the
+    director (a prepared statement, compiled once per shape of caller)."""
+    shape, stand_ins, key = sql.scope_placeholders(actor.principal)
+    prepared = sql.prepare(
+        ("visible", *key),
+        lambda: sa.select(col(Director.id)).where(
+            col(Director.id) == sa.bindparam("director_id", None, type_=sa.Uuid), policy.visible_directors(shape)
+        ),
+    )
+    if await sql.fetch_row(SessionRunner(session), prepared, {"director_id": director_id}, stand_ins) is None:
+        raise NotFound(f"No director {director_id} that you may see is on the register.")
 
 
 def require_file_writer(actor: Actor) -> None:
@@ -107,36 +129,96 @@ async def record_change(
     action: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Write the record's new version and the audit event of the change (every change does both)."""
-    await write_version(
-        session,
-        actor,
-        record,
-        record_type=record_type,
-        record_id=str(record.id),
-        director_id=record.director_id,
-        change=change,
+    """Write the record's new version and the audit event of the change (every change does both), in one
+    statement."""
+    if sa.inspect(record).unloaded:  # server defaults not read back by the INSERT
+        await session.refresh(record)
+    record_id, director_id = str(record.id), record.director_id
+    version = version_insert(
+        actor, record, record_type=record_type, record_id=record_id, director_id=director_id, change=change
     )
-    await record_event(
-        session,
-        actor,
-        action,
-        record_type=record_type,
-        record_id=str(record.id),
-        director_id=record.director_id,
-        detail=detail,
+    event = event_insert(
+        actor, action, record_type=record_type, record_id=record_id, director_id=director_id, detail=detail
     )
+    await session.execute(event.add_cte(version.cte("version")))
 
 
 async def add_part(session: AsyncSession, actor: Actor, kind: PartKind, part: M) -> M:
-    """Store a new part with its first version and audit event."""
-    session.add(part)
-    await session.flush()
-    await session.refresh(part)
-    await record_change(
-        session, actor, part, record_type=kind.record_type, change="created", action=f"{kind.record_type}.create"
-    )
+    """Store a new part with its first version and audit event: one statement, in the session's transaction.
+
+    The part is inserted, its version (the columns as :func:`register.versions.service.snapshot` writes them) and
+    the ``<record_type>.create`` event are written from what the INSERT returned; ``part`` comes back with the
+    values the server filled in (id, timestamps, defaults). It is not in the session.
+    """
+    table = kind.model.__table__  # type: ignore[attr-defined]
+    # Columns left to the server: those with a server default that the part leaves empty (id, timestamps).
+    skipped = tuple(c.key for c in table.columns if c.server_default is not None and getattr(part, c.key) is None)
+    prepared = sql.prepare(("add-part", kind.record_type, skipped), lambda: _add_statement(kind, skipped))
+    values = {c.key: _bind_value(getattr(part, c.key)) for c in table.columns if c.key not in skipped}
+    values["v_changed_by"] = actor.principal.sub
+    values |= sql.audit_values(actor, f"{kind.record_type}.create", kind.record_type)
+    row = await sql.fetch_row(SessionRunner(session), prepared, values)
+    stored = msgspec.json.decode(row[0])
+    for column in table.columns:
+        if column.key in skipped:  # what the server filled in
+            setattr(part, column.key, _from_json(column, stored[column.key]))
     return part
+
+
+def _add_statement(kind: PartKind, skipped: tuple[str, ...]) -> sa.Select[Any]:
+    table = kind.model.__table__  # type: ignore[attr-defined]
+    columns = [c for c in table.columns if c.key not in skipped]
+    new = sa.insert(table).values({c.key: _bind(c) for c in columns}).returning(*table.c).cte("part")
+    data = sa.func.jsonb_build_object(
+        *(x for c in table.columns for x in (sa.literal(c.key), _json_value(new.c[c.key])))
+    )
+    snap = sa.select(new.c.id, new.c.director_id, new.c.version, data.label("data")).cte("snap")
+    version = sa.insert(version_table).from_select(
+        ["record_type", "record_id", "director_id", "version", "change", "data", "changed_by"],
+        sa.select(
+            sa.literal(kind.record_type),
+            sa.cast(snap.c.id, sa.String),
+            snap.c.director_id,
+            snap.c.version,
+            sa.literal("created"),
+            snap.c.data,
+            sa.bindparam("v_changed_by", None, type_=sa.String),
+        ),
+    )
+    audit = sql.audit_cte(snap, record_id=sa.cast(snap.c.id, sa.String), director_id=snap.c.director_id)
+    return sa.select(sa.cast(snap.c.data, sa.Text)).add_cte(version.cte("version")).add_cte(audit)
+
+
+def _bind(column: sa.Column[Any]) -> Any:
+    """A parameter for ``column``: JSON is sent as text and cast, whatever JSON codec the connection has."""
+    if isinstance(column.type, JSONB):
+        return sa.cast(sa.bindparam(column.key, None, type_=sa.String), JSONB)
+    return sa.bindparam(column.key, None, type_=column.type)
+
+
+def _bind_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value
+
+
+def _from_json(column: sa.Column[Any], value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column.type, sa.Uuid):
+        return uuid.UUID(value)
+    if isinstance(column.type, sa.DateTime):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+def _json_value(column: Any) -> Any:
+    """The column's value in a version's JSON, as ``snapshot`` writes it (timestamps as Python's isoformat)."""
+    if isinstance(column.type, sa.DateTime):
+        return sa.literal_column(sql.ts(column.compile(compile_kwargs={"literal_binds": True}).string, "+00:00"))
+    return column
 
 
 async def change_part(

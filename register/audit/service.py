@@ -33,6 +33,21 @@ def _row(actor: Actor, action: str, **fields: Any) -> dict[str, Any]:
     }
 
 
+def event_insert(
+    actor: Actor,
+    action: str,
+    *,
+    record_type: str | None = None,
+    record_id: str | None = None,
+    director_id: uuid.UUID | None = None,
+    detail: dict[str, Any] | None = None,
+) -> sa.Insert:
+    """The INSERT of one event (for a caller that sends it with other writes in one statement)."""
+    return sa.insert(_table).values(
+        _row(actor, action, record_type=record_type, record_id=record_id, director_id=director_id, detail=detail)
+    )
+
+
 async def record_event(
     session: AsyncSession,
     actor: Actor,

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from register import sql
 from register.access import policy
 from register.access.principal import Actor, Role
 from register.candidates.models import CandidateCheck, IdentifiedBy
@@ -92,13 +93,13 @@ async def check_candidate_json(
             "c_title": vacancy_title,
             "c_identified_by": who.kind.value,
             "c_access_until": policy.now() + dt.timedelta(days=settings.candidate_access_days),
-            **queries.audit_values(actor, "candidate_check.create", "candidate_check", detail),
+            **sql.audit_values(actor, "candidate_check.create", "candidate_check", detail),
         }
-        row = await queries.fetch_row(runner, queries.prepare(("check", today), _check_statement), values)
+        row = await sql.fetch_row(runner, sql.prepare(("check", today), _check_statement), values)
     if row is None:
         detail = {"identified_by": who.kind.value, "purpose": purpose}
-        values = queries.audit_values(actor, "candidate_check.no_match", "candidate_check", detail)
-        await queries.fetch_row(runner, queries.prepare(("event",), queries.event_statement), values)
+        values = sql.audit_values(actor, "candidate_check.no_match", "candidate_check", detail)
+        await sql.fetch_row(runner, sql.prepare(("event",), sql.event_statement), values)
         raise NotFound(NO_MATCH)
     summary = finish_summary(str(row[0]), settings, today)
     return b'{"check":' + str(row[1]).encode() + b',"summary":' + summary + b"}"
@@ -125,7 +126,7 @@ def _check_statement() -> sa.Select[Any]:
         sa.bindparam("c_access_until", None, type_=sa.DateTime(timezone=True)),
     ).where(col(Director.id) == sa.bindparam("director_id", None, type_=sa.Uuid))
     chk = sa.insert(checks).from_select(list(names), chosen).returning(*checks.c).cte("chk")
-    audit = queries.audit_cte(chk, record_id=sa.cast(chk.c.id, sa.String), director_id=chk.c.director_id)
+    audit = sql.audit_cte(chk, record_id=sa.cast(chk.c.id, sa.String), director_id=chk.c.director_id)
     stmt = queries.summary_statement(sa.true(), also=chk)
     return stmt.add_columns(sa.literal_column(queries.CHECK_JSON)).add_cte(audit)
 
@@ -133,16 +134,14 @@ def _check_statement() -> sa.Select[Any]:
 async def _find(runner: StatementRunner, who: CandidateIdentifier) -> uuid.UUID | None:
     """The one director a registration, or a name and date of birth, names; None for none or several."""
     if who.registration_number is not None:
-        row = await queries.fetch_row(
+        row = await sql.fetch_row(
             runner,
-            queries.prepare(("find", "registration"), _by_registration),
+            sql.prepare(("find", "registration"), _by_registration),
             {"body": who.registration_body, "number": who.registration_number},
         )
         return row[0] if row is not None else None
     assert who.given_name and who.family_name and who.date_of_birth
-    row = await queries.fetch_row(
-        runner, queries.prepare(("find", "birth"), _born_on), {"date_of_birth": who.date_of_birth}
-    )
+    row = await sql.fetch_row(runner, sql.prepare(("find", "birth"), _born_on), {"date_of_birth": who.date_of_birth})
     wanted = name_key(who.given_name, who.family_name)
     matches = [
         uuid.UUID(d["id"])
@@ -186,16 +185,16 @@ async def read_summary_json(runner: StatementRunner, actor: Actor, settings: Set
     if actor.principal.role is Role.ADMIN:
         raise Forbidden("Administrators see no personal data.")
     today = policy.today()
-    shape, stand_ins, key = queries.scope_placeholders(actor.principal)
+    shape, stand_ins, key = sql.scope_placeholders(actor.principal)
     # A trust's summary scope includes its open candidate checks, compared with the register's clock at this
     # request: that statement is compiled for each request (the value is part of the scope expression).
     cacheable = actor.principal.role is not Role.TRUST_HR
-    prepared = queries.prepare(
+    prepared = sql.prepare(
         ("summary", *key, today) if cacheable else None,
         lambda: queries.summary_statement(policy.visible_summaries(shape)),
     )
-    values = {"director_id": director_id, "today": today, **queries.audit_values(actor, "director.summary", "director")}
-    row = await queries.fetch_row(runner, prepared, values, stand_ins)
+    values = {"director_id": director_id, "today": today, **sql.audit_values(actor, "director.summary", "director")}
+    row = await sql.fetch_row(runner, prepared, values, stand_ins)
     if row is None:
         raise NotFound(f"No director {director_id} that you may see is on the register.")
     return finish_summary(str(row[0]), settings, today)

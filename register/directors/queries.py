@@ -10,36 +10,18 @@ not zero), so a client cannot tell the two paths apart.
 
 # ruff: noqa: S608  (the SQL here is built from constants of this module only; values are bind parameters)
 
-import json
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from register.access.principal import Actor, Principal
-from register.audit.models import AuditEvent
-from register.db import StatementRunner
 from register.directors.models import Director
 from register.findings.models import Finding
 from register.findings.service import active_bar_on
+from register.sql import audit_cte, ts
 
-_audit = AuditEvent.__table__  # type: ignore[attr-defined]
 _directors = Director.__table__  # type: ignore[attr-defined]
-
-
-def ts(expr: str) -> str:
-    """A timestamptz as pydantic serialises it: ``2026-01-02T03:04:05Z`` or ``...05.123400Z``."""
-    return (
-        f'(to_char(({expr}) AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24":"MI":"SS\') || '
-        f"CASE WHEN date_part('microseconds', {expr})::bigint % 1000000 = 0 THEN '' "
-        f"ELSE to_char(({expr}) AT TIME ZONE 'UTC', '.US') END || 'Z')"
-    )
 
 
 def _statements(about: str, *, with_version: bool = True) -> str:
@@ -173,19 +155,6 @@ CHECK_JSON = f"""json_build_object(
 
 # --- Statements: built once per shape of caller, compiled once, then run with only the values per request. ---
 
-AUDIT_COLUMNS = (
-    "actor_sub",
-    "actor_role",
-    "actor_org",
-    "action",
-    "purpose",
-    "request_id",
-    "detail",
-    "record_type",
-    "record_id",
-    "director_id",
-)
-
 
 def visible_cte(scope: ColumnElement[bool]) -> sa.CTE:
     """``v``: the director ``:director_id`` and the date ``:today``, if the scope lets the caller see them."""
@@ -194,48 +163,6 @@ def visible_cte(scope: ColumnElement[bool]) -> sa.CTE:
         .where(col(Director.id) == sa.bindparam("director_id", None, type_=sa.Uuid), scope)
         .cte("v")
     )
-
-
-def audit_cte(
-    source: Any, *, record_id: ColumnElement[Any], director_id: ColumnElement[Any], name: str = "audit"
-) -> sa.CTE:
-    """Insert one audit event per row of ``source`` — the row ``audit.service.record_event`` writes.
-
-    The event's values are the parameters ``a_sub`` ... ``a_detail`` (see :func:`audit_values`).
-    """
-    select = sa.select(
-        *(sa.bindparam(f"a_{c}", None, type_=sa.String) for c in AUDIT_COLUMNS[:6]),
-        sa.cast(sa.bindparam("a_detail", None, type_=sa.String), JSONB),
-        sa.bindparam("a_record_type", None, type_=sa.String),
-        record_id,
-        director_id,
-    ).select_from(source)
-    return sa.insert(_audit).from_select(list(AUDIT_COLUMNS), select).returning(_audit.c.id).cte(name)
-
-
-def event_statement() -> sa.Insert:
-    """One audit event about no record (parameters ``a_*``, as :func:`audit_values` gives them)."""
-    values = {c: sa.bindparam(f"a_{c}", None, type_=sa.String) for c in AUDIT_COLUMNS[:6]}
-    return sa.insert(_audit).values(
-        **values,
-        detail=sa.cast(sa.bindparam("a_detail", None, type_=sa.String), JSONB),
-        record_type=sa.bindparam("a_record_type", None, type_=sa.String),
-    )
-
-
-def audit_values(actor: Actor, action: str, record_type: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The parameters of :func:`audit_cte` (as ``audit.service._row`` fills the columns)."""
-    p = actor.principal
-    return {
-        "a_actor_sub": p.sub,
-        "a_actor_role": p.role.value,
-        "a_actor_org": p.org,
-        "a_action": action,
-        "a_purpose": actor.purpose,
-        "a_request_id": actor.request_id,
-        "a_detail": json.dumps(detail or {}),
-        "a_record_type": record_type,
-    }
 
 
 def file_statement(scope: ColumnElement[bool]) -> sa.Select[Any]:
@@ -273,62 +200,3 @@ def summary_statement(scope: ColumnElement[bool], *, also: sa.CTE | None = None)
     if also is None:
         stmt = stmt.add_cte(audit_cte(v, record_id=sa.cast(v.c.id, sa.String), director_id=v.c.id))
     return stmt
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """A compiled statement: its SQL, the names of its positional parameters, and the values fixed at build."""
-
-    sql: str
-    names: tuple[str, ...]
-    fixed: dict[str, Any]
-
-
-_prepared: dict[tuple[Any, ...], Prepared] = {}
-_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
-
-
-# Stand-ins for the caller's organisation and director id while a scope is built for a shape of caller; their
-# bind parameters are found by value after compiling and get the real caller's values at each request.
-SCOPE_ORG = "\x00scope-org"
-SCOPE_DIRECTOR = uuid.UUID(int=(1 << 128) - 1)
-
-
-def scope_placeholders(principal: Principal) -> tuple[Principal, dict[Any, Any], tuple[Any, ...]]:
-    """A principal of the same shape with stand-in organisation and director id, the stand-ins' real values, and
-    the shape (a cache key): the access scope's SQL is then the same for every caller of a shape."""
-    shape = Principal(
-        sub="",
-        role=principal.role,
-        org=SCOPE_ORG if principal.org is not None else None,
-        director_id=SCOPE_DIRECTOR if principal.director_id is not None else None,
-    )
-    key = (principal.role, principal.org is not None, principal.director_id is not None)
-    return shape, {SCOPE_ORG: principal.org, SCOPE_DIRECTOR: principal.director_id}, key
-
-
-def prepare(key: tuple[Any, ...] | None, build: Callable[[], sa.ClauseElement]) -> Prepared:
-    """Compile ``build()`` once per ``key`` (``None``: a statement with values baked in, compiled every time)."""
-    found = _prepared.get(key) if key is not None else None
-    if found is None:
-        compiled: Any = build().compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
-        found = Prepared(compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
-        if key is not None:
-            _prepared[key] = found
-    return found
-
-
-async def fetch_row(
-    runner: StatementRunner, prepared: Prepared, values: dict[str, Any], stand_ins: dict[Any, Any] | None = None
-) -> Any:
-    """Run a prepared statement with the request's values (and the caller's values for the scope's stand-ins);
-    the first row or None. One round trip, and no SQLAlchemy statement building per request."""
-    swap = stand_ins or {}
-    args = []
-    for name in prepared.names:
-        if name in values:
-            args.append(values[name])
-            continue
-        fixed = prepared.fixed[name]
-        args.append(swap.get(fixed, fixed) if isinstance(fixed, str | uuid.UUID) else fixed)
-    return await runner.fetchrow(prepared.sql, args)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from register import sql
 from register.access import policy
 from register.access.principal import Actor
 from register.audit.service import record_event, record_reads
@@ -228,13 +229,13 @@ async def read_director_json(runner: StatementRunner, actor: Actor, director_id:
     by PostgreSQL (register/directors/queries.py), so no ORM objects or pydantic models are made per request.
     """
     today = policy.today()
-    shape, stand_ins, key = queries.scope_placeholders(actor.principal)
-    prepared = queries.prepare(
+    shape, stand_ins, key = sql.scope_placeholders(actor.principal)
+    prepared = sql.prepare(
         ("file", *key, today),
         lambda: queries.file_statement(policy.visible_directors(shape)),
     )
-    values = {"director_id": director_id, "today": today, **queries.audit_values(actor, "director.read", "director")}
-    row = await queries.fetch_row(runner, prepared, values, stand_ins)
+    values = {"director_id": director_id, "today": today, **sql.audit_values(actor, "director.read", "director")}
+    row = await sql.fetch_row(runner, prepared, values, stand_ins)
     if row is None:
         raise NotFound(f"No director {director_id} that you may see is on the register.")
     return str(row[0]).encode(), int(row[1])

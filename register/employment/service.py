@@ -26,6 +26,7 @@ from register.parts import (
     load_part_for_change,
     load_visible_director,
     require_file_writer,
+    require_visible_director,
 )
 from register.settings import Settings
 
@@ -156,7 +157,7 @@ async def explain_gap(
 
 async def _load_for_employment_write(
     session: AsyncSession, actor: Actor, director_id: uuid.UUID, entry: EmploymentEntry
-) -> Director:
+) -> None:
     """Who may add to a history: the director's own trust (any entry), a trust that has checked the candidate
     (their board appointment at that trust), or a regulator (a board appointment).
 
@@ -168,7 +169,8 @@ async def _load_for_employment_write(
     if principal.role is Role.REGULATOR:
         if entry.kind is not EmploymentKind.BOARD_APPOINTMENT:
             raise Forbidden("A regulator records board appointments only; the trust keeps the rest of the history.")
-        return await load_visible_director(session, actor, director_id)
+        await require_visible_director(session, actor, director_id)
+        return
     if (
         principal.role is Role.TRUST_HR
         and entry.kind is EmploymentKind.BOARD_APPOINTMENT
@@ -178,12 +180,10 @@ async def _load_for_employment_write(
         checked = await session.execute(
             sa.select(Director).where(col(Director.id) == director_id, policy.checked_candidate(principal, director_id))
         )
-        candidate = checked.scalar_one_or_none()
-        if candidate is not None:
-            return candidate
-    director = await load_visible_director(session, actor, director_id)
+        if checked.scalar_one_or_none() is not None:
+            return
+    await require_visible_director(session, actor, director_id)
     require_file_writer(actor)
-    return director
 
 
 async def _check_entry(

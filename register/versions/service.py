@@ -43,15 +43,30 @@ async def write_version(
     if sa.inspect(record).unloaded:  # server defaults (timestamps) not yet read back after the INSERT
         await session.refresh(record)
     await session.execute(
-        sa.insert(_table).values(
-            record_type=record_type,
-            record_id=record_id,
-            director_id=director_id,
-            version=record.version,  # type: ignore[attr-defined]
-            change=change,
-            data=snapshot(record),
-            changed_by=actor.principal.sub,
+        version_insert(
+            actor, record, record_type=record_type, record_id=record_id, director_id=director_id, change=change
         )
+    )
+
+
+def version_insert(
+    actor: Actor,
+    record: SQLModel,
+    *,
+    record_type: str,
+    record_id: str,
+    director_id: uuid.UUID | None,
+    change: str,
+) -> sa.Insert:
+    """The INSERT of the record's version as it now stands (its columns all loaded)."""
+    return sa.insert(_table).values(
+        record_type=record_type,
+        record_id=record_id,
+        director_id=director_id,
+        version=record.version,  # type: ignore[attr-defined]
+        change=change,
+        data=snapshot(record),
+        changed_by=actor.principal.sub,
     )
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -9,12 +10,14 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from register.audit.models import AuditEvent
 from register.directors.models import ProfessionalRegistration
 from register.employment.models import EmploymentRecord
+from register.qualifications.models import Qualification
 from register.versions.models import RecordVersion
+from register.versions.service import snapshot
 from tests.conftest import TokenFactory
 
 CreateDirector = Callable[..., Any]
@@ -488,3 +491,53 @@ async def test_concurrent_changes_to_an_employment_entry_let_one_win(
         )
     )
     assert sorted(r.status_code for r in results) == [200, 412, 412]
+
+
+@pytest.mark.parametrize(
+    ("segment", "body"),
+    [
+        (
+            "employment",
+            {
+                "kind": "role",
+                "employer_name": "Acme Health Ltd",
+                "role_title": "Adviser",
+                "start_date": "2016-01-04",
+                "end_date": "2016-06-30",
+            },
+        ),
+        (
+            "qualifications",
+            {"title": "MBA", "awarding_body": "Open University", "level": "postgraduate", "awarded_on": "2010-07-01"},
+        ),
+        ("registrations", {"body": "GMC", "number": "7654321"}),
+    ],
+)
+async def test_a_new_part_returns_and_versions_exactly_what_was_stored(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    hr: dict[str, str],
+    director: dict[str, Any],
+    segment: str,
+    body: dict[str, Any],
+) -> None:
+    """The part, its first version and its audit event are written in one statement: the version holds the
+    stored row as ``snapshot`` writes it (timestamps included), and the response is that row."""
+    response = await client.post(f"/v1/directors/{director['id']}/{segment}", json=body, headers=hr)
+    assert response.status_code == 201, response.text
+    created = response.json()
+    [version] = (
+        await db.execute(sa.select(RecordVersion).where(col(RecordVersion.record_id) == created["id"]))
+    ).scalars()
+    model: dict[str, type[SQLModel]] = {
+        "employment": EmploymentRecord,
+        "qualifications": Qualification,
+        "registrations": ProfessionalRegistration,
+    }
+    stored: SQLModel | None = await db.get(model[segment], uuid.UUID(created["id"]))
+    assert stored is not None
+    assert version.data == snapshot(stored)
+    assert (version.version, version.change, version.changed_by) == (1, "created", "trust_hr-user")
+    assert {k: created[k] for k in body} == {k: version.data[k] for k in body}
+    events = await db.execute(sa.select(col(AuditEvent.action)).where(col(AuditEvent.record_id) == created["id"]))
+    assert list(events.scalars()) == [f"{version.record_type}.create"]

@@ -1,0 +1,150 @@
+"""Statements compiled once and run straight on asyncpg, and the pieces the one-statement requests share.
+
+A statement is built with SQLAlchemy (bind parameters by name), compiled once per shape (:func:`prepare`) and run
+with only the request's values (:func:`fetch_row`) by a :class:`register.db.StatementRunner`: asyncpg keeps it
+prepared per connection, so a request pays one round trip and no statement building. The audit event of such a
+request is written in the same statement (:func:`audit_cte`), with the columns ``audit.service.record_event``
+fills.
+"""
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.sql.elements import ColumnElement
+
+from register.access.principal import Actor, Principal
+from register.audit.models import AuditEvent
+from register.db import StatementRunner
+
+_audit = AuditEvent.__table__  # type: ignore[attr-defined]
+
+
+def ts(expr: str, zone: str = "Z") -> str:
+    """A timestamptz as pydantic serialises it: ``2026-01-02T03:04:05Z`` or ``...05.123400Z`` (with ``zone``
+    ``+00:00``: as Python's ``isoformat`` writes it); NULL stays NULL."""
+    return (
+        f'(to_char(({expr}) AT TIME ZONE \'UTC\', \'YYYY-MM-DD"T"HH24":"MI":"SS\') || '
+        f"CASE WHEN date_part('microseconds', {expr})::bigint % 1000000 = 0 THEN '' "
+        f"ELSE to_char(({expr}) AT TIME ZONE 'UTC', '.US') END || '{zone}')"
+    )
+
+
+AUDIT_COLUMNS = (
+    "actor_sub",
+    "actor_role",
+    "actor_org",
+    "action",
+    "purpose",
+    "request_id",
+    "detail",
+    "record_type",
+    "record_id",
+    "director_id",
+)
+
+
+def audit_cte(
+    source: Any, *, record_id: ColumnElement[Any], director_id: ColumnElement[Any], name: str = "audit"
+) -> sa.CTE:
+    """Insert one audit event per row of ``source`` — the row ``audit.service.record_event`` writes.
+
+    The event's values are the parameters ``a_sub`` ... ``a_detail`` (see :func:`audit_values`).
+    """
+    select = sa.select(
+        *(sa.bindparam(f"a_{c}", None, type_=sa.String) for c in AUDIT_COLUMNS[:6]),
+        sa.cast(sa.bindparam("a_detail", None, type_=sa.String), JSONB),
+        sa.bindparam("a_record_type", None, type_=sa.String),
+        record_id,
+        director_id,
+    ).select_from(source)
+    return sa.insert(_audit).from_select(list(AUDIT_COLUMNS), select).returning(_audit.c.id).cte(name)
+
+
+def event_statement() -> sa.Insert:
+    """One audit event about no record (parameters ``a_*``, as :func:`audit_values` gives them)."""
+    values = {c: sa.bindparam(f"a_{c}", None, type_=sa.String) for c in AUDIT_COLUMNS[:6]}
+    return sa.insert(_audit).values(
+        **values,
+        detail=sa.cast(sa.bindparam("a_detail", None, type_=sa.String), JSONB),
+        record_type=sa.bindparam("a_record_type", None, type_=sa.String),
+    )
+
+
+def audit_values(actor: Actor, action: str, record_type: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The parameters of :func:`audit_cte` (as ``audit.service._row`` fills the columns)."""
+    p = actor.principal
+    return {
+        "a_actor_sub": p.sub,
+        "a_actor_role": p.role.value,
+        "a_actor_org": p.org,
+        "a_action": action,
+        "a_purpose": actor.purpose,
+        "a_request_id": actor.request_id,
+        "a_detail": json.dumps(detail or {}),
+        "a_record_type": record_type,
+    }
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A compiled statement: its SQL, the names of its positional parameters, and the values fixed at build."""
+
+    sql: str
+    names: tuple[str, ...]
+    fixed: dict[str, Any]
+
+
+_prepared: dict[tuple[Any, ...], Prepared] = {}
+_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+
+
+def prepare(key: tuple[Any, ...] | None, build: Callable[[], sa.ClauseElement]) -> Prepared:
+    """Compile ``build()`` once per ``key`` (``None``: a statement with values baked in, compiled every time)."""
+    found = _prepared.get(key) if key is not None else None
+    if found is None:
+        compiled: Any = build().compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+        found = Prepared(compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
+        if key is not None:
+            _prepared[key] = found
+    return found
+
+
+async def fetch_row(
+    runner: StatementRunner, prepared: Prepared, values: dict[str, Any], stand_ins: dict[Any, Any] | None = None
+) -> Any:
+    """Run a prepared statement with the request's values (and the caller's values for the scope's stand-ins);
+    the first row or None. One round trip, and no SQLAlchemy statement building per request."""
+    swap = stand_ins or {}
+    args = []
+    for name in prepared.names:
+        if name in values:
+            args.append(values[name])
+            continue
+        fixed = prepared.fixed[name]
+        args.append(swap.get(fixed, fixed) if isinstance(fixed, str | uuid.UUID) else fixed)
+    return await runner.fetchrow(prepared.sql, args)
+
+
+# Stand-ins for the caller's organisation and director id while a scope is built for a shape of caller; their
+# bind parameters are found by value after compiling and get the real caller's values at each request.
+SCOPE_ORG = "\x00scope-org"
+SCOPE_DIRECTOR = uuid.UUID(int=(1 << 128) - 1)
+
+
+def scope_placeholders(principal: Principal) -> tuple[Principal, dict[Any, Any], tuple[Any, ...]]:
+    """A principal of the same shape with stand-in organisation and director id, the stand-ins' real values, and
+    the shape (a cache key): the access scope's SQL is then the same for every caller of a shape."""
+    shape = Principal(
+        sub="",
+        role=principal.role,
+        org=SCOPE_ORG if principal.org is not None else None,
+        director_id=SCOPE_DIRECTOR if principal.director_id is not None else None,
+    )
+    key = (principal.role, principal.org is not None, principal.director_id is not None)
+    return shape, {SCOPE_ORG: principal.org, SCOPE_DIRECTOR: principal.director_id}, key
