@@ -163,8 +163,23 @@ class Target:
     query: str
 
 
+BENCH_EMPLOYER = "Benchmark Consulting Ltd"
+
+
+async def undo_earlier_runs(conn: asyncpg.Connection) -> None:
+    """Remove the employment rows (and their versions) and the candidate checks earlier runs added, so that the
+    same targets' files do not grow from run to run. Their audit events stay: the trail is append-only."""
+    await conn.execute(
+        "DELETE FROM record_versions WHERE record_type = 'employment' AND data->>'employer_name' = $1", BENCH_EMPLOYER
+    )
+    await conn.execute("DELETE FROM employment_records WHERE employer_name = $1", BENCH_EMPLOYER)
+    await conn.execute("DELETE FROM candidate_checks WHERE checked_by LIKE 'bench-hr-%'")
+    await conn.execute("VACUUM ANALYZE employment_records")
+
+
 async def make_targets(conn: asyncpg.Connection, seed: int) -> list[Target]:
     """Random directors with a current board appointment (their trust reads their file), and typo'd names."""
+    await undo_earlier_runs(conn)
     total = await conn.fetchval("SELECT count(*) FROM directors")
     rng = random.Random(seed)
     ids = [uuid.UUID(uuid_text(1, rng.randrange(total))) for _ in range(TARGETS * 2)]
@@ -273,7 +288,7 @@ def pgbench_script(
 ) -> str:
     """The captured statements as a pgbench transaction: the target's id and organisation become variables.
 
-    ``in_transaction``: the service ran them inside BEGIN/COMMIT (an ORM session), not as one statement alone.
+    ``in_transaction``: the service ran them inside BEGIN/COMMIT, not each as a transaction of its own.
 
     ``created``: the id of the row the request inserted (server-generated); the INSERT that returns it sets
     ``:new_id`` (``\\gset new_``) and later statements use it, so every transaction writes its own version row.
@@ -321,8 +336,18 @@ async def capture(url: URL, settings: Settings, target: Target, hr: str, regulat
 
     @sa.event.listens_for(engine.sync_engine, "before_cursor_execute")
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        sessions.append(True)
         seen.append((statement, parameters if not executemany else parameters[0]))
+
+    def logged(query: Any) -> None:
+        """Statements sent straight on the session's asyncpg connection, and whether a transaction was begun."""
+        if query.query.startswith("BEGIN"):
+            sessions.append(True)
+        elif not query.query.startswith(("COMMIT", "ROLLBACK")):
+            seen.append((query.query, query.args))
+
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(logged)
 
     class Capturing(StatementRunner):
         """The app's one-statement requests (no session), kept as they are sent."""
@@ -351,7 +376,7 @@ async def capture(url: URL, settings: Settings, target: Target, hr: str, regulat
             hr,
             {
                 "kind": "role",
-                "employer_name": "Benchmark Consulting Ltd",
+                "employer_name": BENCH_EMPLOYER,
                 "role_title": "Interim adviser",
                 "start_date": "1990-01-01",
                 "end_date": "1990-06-30",
