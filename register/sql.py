@@ -7,6 +7,7 @@ request is written in the same statement (:func:`audit_cte`), with the columns `
 fills.
 """
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
@@ -127,14 +128,15 @@ async def fetch_row(
             args.append(values[name])
             continue
         fixed = prepared.fixed[name]
-        args.append(swap.get(fixed, fixed) if isinstance(fixed, str | uuid.UUID) else fixed)
+        args.append(swap.get(fixed, fixed) if isinstance(fixed, str | uuid.UUID | dt.datetime) else fixed)
     return await runner.fetchrow(prepared.sql, args)
 
 
-# Stand-ins for the caller's organisation and director id while a scope is built for a shape of caller; their
-# bind parameters are found by value after compiling and get the real caller's values at each request.
+# Stand-ins for the caller's organisation and director id (and the clock) while a scope is built for a shape of
+# caller; their bind parameters are found by value after compiling and get the real caller's values at each request.
 SCOPE_ORG = "\x00scope-org"
 SCOPE_DIRECTOR = uuid.UUID(int=(1 << 128) - 1)
+SCOPE_NOW = dt.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=dt.UTC)
 
 
 def scope_placeholders(principal: Principal) -> tuple[Principal, dict[Any, Any], tuple[Any, ...]]:

@@ -182,8 +182,8 @@ def can_return_assessment(principal: Principal) -> bool:
 # --- Hiring (issue 5): a recorded candidate check opens the summary view for a limited window. ---
 
 
-def checked_candidate(principal: Principal, director_id: Any) -> ColumnElement[bool]:
-    """The caller's trust has a candidate check on this director whose access window is still open."""
+def checked_candidate(principal: Principal, director_id: Any, at: dt.datetime | None = None) -> ColumnElement[bool]:
+    """The caller's trust has a candidate check on this director whose access window is open (now, or ``at``)."""
     from register.candidates.models import CandidateCheck
 
     if principal.role is not Role.TRUST_HR or principal.org is None:
@@ -191,10 +191,11 @@ def checked_candidate(principal: Principal, director_id: Any) -> ColumnElement[b
     return sa.exists().where(
         col(CandidateCheck.director_id) == director_id,
         col(CandidateCheck.checking_org) == principal.org,
-        col(CandidateCheck.access_until) > now(),
+        col(CandidateCheck.access_until) > (at or now()),
     )
 
 
-def visible_summaries(principal: Principal) -> ColumnElement[bool]:
-    """Directors whose summary view the caller may read: whoever may read the file, plus checked candidates."""
-    return sa.or_(visible_directors(principal), checked_candidate(principal, col(Director.id)))
+def visible_summaries(principal: Principal, at: dt.datetime | None = None) -> ColumnElement[bool]:
+    """Directors whose summary view the caller may read: whoever may read the file, plus checked candidates
+    (whose check's window is open now, or ``at``)."""
+    return sa.or_(visible_directors(principal), checked_candidate(principal, col(Director.id), at))

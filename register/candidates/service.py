@@ -187,11 +187,10 @@ async def read_summary_json(runner: StatementRunner, actor: Actor, settings: Set
     today = policy.today()
     shape, stand_ins, key = sql.scope_placeholders(actor.principal)
     # A trust's summary scope includes its open candidate checks, compared with the register's clock at this
-    # request: that statement is compiled for each request (the value is part of the scope expression).
-    cacheable = actor.principal.role is not Role.TRUST_HR
+    # request: the statement is built with a stand-in time that gets the clock's value.
+    stand_ins[sql.SCOPE_NOW] = policy.now()
     prepared = sql.prepare(
-        ("summary", *key, today) if cacheable else None,
-        lambda: queries.summary_statement(policy.visible_summaries(shape)),
+        ("summary", *key, today), lambda: queries.summary_statement(policy.visible_summaries(shape, sql.SCOPE_NOW))
     )
     values = {"director_id": director_id, "today": today, **sql.audit_values(actor, "director.summary", "director")}
     row = await sql.fetch_row(runner, prepared, values, stand_ins)
