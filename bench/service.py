@@ -659,9 +659,9 @@ def report(
         "trust's HR token; the candidate check another trust's; the summary and search a regulator's). pgbench: "
         f"`pgbench -n -M prepared -c{args.pgbench_clients} -j{args.threads} -T{args.duration} "
         "-f bench/sql/<endpoint>.sql`, "
-        "the statements captured from the service for one request, inside BEGIN/COMMIT, with one extra primary-key "
-        "look-up per transaction that picks the random target (`bench_targets`); the pool's pre-ping (`;`) is not "
-        "in the scripts.",
+        "the statements the service sent for one request, captured in-process (inside BEGIN/COMMIT only where the "
+        "service opened a transaction), with one extra primary-key look-up per transaction that picks the random "
+        "target (`bench_targets`).",
         "",
     ]
     return "\n".join(lines)
