@@ -113,6 +113,7 @@ async def resolve_migration_database_url(settings: Settings) -> URL:
 CONNECT_TIMEOUT_SECONDS = 5
 COMMAND_TIMEOUT_SECONDS = 30
 SERVER_SETTINGS = {"application_name": "fpp-register", "statement_timeout": "30000"}
+POOL_RECYCLE_SECONDS = 1800
 
 
 def create_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
@@ -124,7 +125,7 @@ def create_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
         # No pre-ping: it costs a round trip per request. A connection found dead is a disconnect error,
         # which invalidates the pool (the request gets a 503) and the next checkouts reconnect.
         pool_pre_ping=False,
-        pool_recycle=1800,
+        pool_recycle=POOL_RECYCLE_SECONDS,
         pool_timeout=5,
         connect_args={
             "timeout": CONNECT_TIMEOUT_SECONDS,
@@ -183,6 +184,9 @@ class PoolRunner(StatementRunner):
                     timeout=CONNECT_TIMEOUT_SECONDS,
                     command_timeout=COMMAND_TIMEOUT_SECONDS,
                     server_settings=SERVER_SETTINGS,
+                    # Like the engine's pool: a connection is kept while the service runs (closing it after five
+                    # idle minutes, asyncpg's default, means reconnecting and re-preparing during the next burst).
+                    max_inactive_connection_lifetime=POOL_RECYCLE_SECONDS,
                     # Statements here never leave a transaction, a listener or a setting behind, so a connection
                     # goes back to the pool without asyncpg's reset query (a round trip per request otherwise).
                     reset=_nothing_to_reset,

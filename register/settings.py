@@ -27,7 +27,9 @@ class Settings(BaseSettings):
     )
     token_leeway_seconds: int = Field(default=30, ge=0, le=300, description="Clock skew allowed on exp/nbf.")
     log_level: str = Field(default="INFO", description="Python logging level.")
-    pool_size: int = Field(default=10, ge=1, le=200, description="Database connections per worker.")
+    pool_size: int = Field(
+        default=10, ge=1, le=200, description="Database connections per worker, in each of its two pools."
+    )
     request_max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body accepted.")
     page_limit_default: int = Field(default=50, ge=1, le=1000)
     page_limit_max: int = Field(default=200, ge=1, le=1000)
