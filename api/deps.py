@@ -50,7 +50,7 @@ async def provide_session(
     state: State, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
 ) -> AsyncGenerator[AsyncSession, None]:
     """One transaction per request: committed after the handler, rolled back if anything raised."""
-    shared: AsyncSession | None = request.scope.get("state", {}).get(IDEMPOTENCY_SESSION)
+    shared = _idempotency_session(request)
     if shared is not None:
         # A POST with Idempotency-Key: api/idempotency.py opened the transaction and commits it together with
         # the stored response (or rolls it back when the response is not a success).
@@ -69,11 +69,17 @@ async def provide_session(
 def provide_statements(state: State, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> StatementRunner:
     """For the requests that are one statement: the app's statement runner (no session, no transaction block),
     or, for a POST with ``Idempotency-Key``, the transaction api/idempotency.py opened."""
-    shared: AsyncSession | None = request.scope.get("state", {}).get(IDEMPOTENCY_SESSION)
+    shared = _idempotency_session(request)
     if shared is not None:
         return SessionRunner(shared)
     runner: StatementRunner = state.statements
     return runner
+
+
+def _idempotency_session(request: Request[Any, Any, Any]) -> AsyncSession | None:
+    """The transaction api/idempotency.py opened for a POST with ``Idempotency-Key``, if any."""
+    session: AsyncSession | None = request.scope.get("state", {}).get(IDEMPOTENCY_SESSION)
+    return session
 
 
 def provide_settings(state: State, actor: NamedDependency[Actor]) -> Settings:
