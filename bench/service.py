@@ -49,6 +49,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
+from bench import profile
 from bench.generate import uuid_text
 from bench.search import _memory, make_query
 from bench.server import ensure_memory
@@ -105,6 +106,7 @@ class Result:
     p95_ms: float
     p99_ms: float
     errors: int = 0
+    requests: int = 0
 
 
 @dataclass
@@ -247,6 +249,8 @@ def write_target_files(folder: Path, targets: list[Target], hr: dict[str, str], 
 
 
 async def prewarm(conn: asyncpg.Connection) -> int:
+    """Load the endpoints' tables and indexes into shared buffers, largest first: together they can exceed
+    ``shared_buffers``, and the small, hot ones (indexes, the search tables) should be the ones that stay."""
     await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
     rels = await conn.fetch(
         """
@@ -255,6 +259,7 @@ async def prewarm(conn: asyncpg.Connection) -> int:
           AND (c.relname = ANY($1::text[]) OR EXISTS (
             SELECT FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid
             WHERE x.indexrelid = c.oid AND t.relname = ANY($1::text[])))
+        ORDER BY pg_relation_size(c.oid) DESC
         """,
         PREWARM_TABLES,
     )
@@ -481,6 +486,7 @@ def wrk(scenario: str, targets: Path, args: argparse.Namespace) -> Result:
         data["p95_us"] / 1000,
         data["p99_us"] / 1000,
         errors,
+        int(data["requests"]),
     )
 
 
@@ -568,13 +574,83 @@ async def run(args: argparse.Namespace) -> tuple[str, list[Round]]:
                         r.pgbench[s.key] = pgbench(SQL_DIR / f"{s.key}.sql", admin, args.database, len(targets), args)
                         print(f"  pgbench {s.key}: {r.pgbench[s.key]:.0f} tps", flush=True)
                 rounds.append(r)
+            profiles = where_the_time_goes(args, files, process.pid, settings) if args.profile else {}
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
     load = max(load[0], os.getloadavg()[0]), 0.0, 0.0
     section = report(args, rounds, shared_buffers, pages, prewarm_s, counts, len(targets), load[0])
+    section += profile_report(profiles)
     print(section)
     return section, rounds
+
+
+Profile = tuple[profile.CpuSplit, dict[str, float] | None]
+
+
+def where_the_time_goes(
+    args: argparse.Namespace, files: dict[str, Path], service_pid: int, settings: Settings
+) -> dict[str, Profile]:
+    """After the rounds, on the same service: CPU per request by process, and one worker's CPU by layer."""
+    print("where the time goes", flush=True)
+    postmaster = None if settings.database_url else profile.postmaster_pid(settings.pgdata_dir)
+    workers = profile.workers(service_pid)
+    found: dict[str, Profile] = {}
+    for key in ("health", "read", "summary", "check", "employment"):
+
+        def load(key: str = key) -> int:
+            return wrk(key, files[key], args).requests
+
+        split = profile.cpu_split(load, service_pid, postmaster)
+        keep = Path(args.profile_dir) / f"{key}.txt" if args.profile_dir else None
+        layers = profile.sample_layers(load, workers[0], args.duration, keep) if workers else None
+        found[key] = (split, layers)
+        print(f"  {key}: {split.total_ms:.2f} ms of CPU per request", flush=True)
+    return found
+
+
+def profile_report(profiles: dict[str, Profile]) -> str:
+    if not profiles:
+        return ""
+    cores = os.cpu_count() or 1
+    names = {"health": "/health/live", **{s.key: s.label.split(" (")[0] for s in SCENARIOS}}
+    lines = [
+        "",
+        "### Where the time goes (same run, `bench/profile.py`)",
+        "",
+        "CPU per completed request, by process, over one more bounded wrk run of each endpoint on the same "
+        f"service. With all {cores} cores busy, {cores} cores ÷ the total is the request rate the machine allows "
+        "at that cost; an endpoint's ratio to `/health/live` is lost where its column is larger than health's.",
+        "",
+        "| endpoint | requests | CPU ms per request: service workers | PostgreSQL | wrk | total "
+        f"| {cores} cores ÷ total |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, (split, _) in profiles.items():
+        pg = "—" if split.postgres_ms is None else f"{split.postgres_ms:.3f}"
+        lines.append(
+            f"| {names[key]} | {split.requests:,} | {split.service_ms:.3f} | {pg} | {split.load_ms:.3f} "
+            f"| {split.total_ms:.3f} | {split.expected_rps(cores):,.0f} req/s |"
+        )
+    sampled = {key: layers for key, (_, layers) in profiles.items() if layers}
+    if sampled:
+        header = list(next(iter(sampled.values())))
+        lines += [
+            "",
+            "One worker's CPU samples by layer (py-spy, 250 Hz, during another run of the same length; each sample "
+            "counts for the innermost frame of a known package). Multiplied by the service-workers column above, "
+            "it gives the milliseconds each layer costs a request.",
+            "",
+            "| endpoint | " + " | ".join(header) + " |",
+            "|---|" + "---|" * len(header),
+        ]
+        for key, layers in sampled.items():
+            service_ms = profiles[key][0].service_ms
+            cells = [f"{share:.0%} ({share * service_ms:.2f} ms)" for share in layers.values()]
+            lines.append(f"| {names[key]} | " + " | ".join(cells) + " |")
+    else:
+        lines += ["", "py-spy was not available (or could not attach), so the by-layer split was not taken."]
+    return "\n".join([*lines, ""])
 
 
 def _round_json(r: Round) -> dict[str, Any]:
@@ -699,6 +775,10 @@ def main() -> None:
     go.add_argument("--write", default=None, help="docs/benchmarks.md: replace its Service throughput section")
     go.add_argument("--app-dir", default=None, help="serve the code in this folder (a before/after comparison)")
     go.add_argument("--json", default=None, help="also write the raw figures here")
+    go.add_argument(
+        "--no-profile", dest="profile", action="store_false", help="skip the CPU split and the py-spy layers"
+    )
+    go.add_argument("--profile-dir", default=None, help="keep py-spy's raw samples here, one file per endpoint")
     args = parser.parse_args()
     if args.command == "ensure-data":
         ensure_data(args)

@@ -1,0 +1,33 @@
+"""The benchmark's by-layer split of py-spy samples (bench/profile.py), on hand-made raw stacks."""
+
+from bench.profile import layer_of, layer_shares
+
+SITE = "/srv/app/.venv/lib/python3.11/site-packages"
+
+
+def test_a_frame_belongs_to_the_layer_of_its_file() -> None:
+    assert layer_of(f"handle ({SITE}/litestar/routes/http.py:120)") == "Litestar"
+    assert layer_of(f"_execute ({SITE}/asyncpg/connection.py:1800)") == "asyncpg"
+    assert layer_of("read_file_json (/srv/app/register/directors/service.py:40)") == "register's own code"
+    assert layer_of("run (/usr/lib/python3.11/asyncio/events.py:80)") == "Python's standard library"
+    # An installed package is never the register's code or the standard library, whatever its folder names.
+    assert layer_of(f"call ({SITE}/somepkg/api/core.py:3)") == "other packages"
+    assert layer_of("<native>") is None
+
+
+def test_a_sample_counts_for_its_innermost_known_frame() -> None:
+    app = "app (/srv/app/api/auth.py:10)"
+    shares = layer_shares(
+        [
+            f"{app};validate_python ({SITE}/pydantic/main.py:5) 3",
+            f"{app};fetch ({SITE}/asyncpg/pool.py:9);<native> 1",
+            f"{app} 4",
+            "<native> 2",
+            "not a sample line",
+        ]
+    )
+    assert shares["pydantic, msgspec (validation, JSON)"] == 0.3
+    assert shares["asyncpg"] == 0.1
+    assert shares["register's own code"] == 0.4
+    assert shares["other"] == 0.2
+    assert abs(sum(shares.values()) - 1) < 1e-9
