@@ -36,6 +36,7 @@ import asyncpg
 import httpx
 import psutil  # type: ignore[import-untyped]
 
+from bench.markdown import write_section
 from register.settings import Settings
 from register.tokens import sign_local_token
 
@@ -173,6 +174,7 @@ class Ledger:
     responses: dict[str, list[tuple[int, float, str]]] = field(default_factory=dict)
     phase: str = "warm-up"
     first_success_after: dict[str, float] = field(default_factory=dict)
+    kill_seconds: dict[str, float] = field(default_factory=dict)  # how long each kill took, by the phase it opens
 
     def note(self, status: int, seconds: float, content_type: str, phase: str) -> None:
         """Record a response under the phase its request *started* in (a request already in flight when
@@ -231,14 +233,17 @@ async def load(service: Service, ledger: Ledger, writers: int, phases: list[tupl
     try:
         for name, seconds, action in phases:
             ledger.responses.setdefault(name, [])
-            # Requests belong to the phase they started in. A kill opens its phase once it has happened (a
-            # request in flight may still commit first); a restart opens its phase at once, as requests sent
+            # Requests belong to the phase they started in. Requests sent while a kill is under way (the signal
+            # sent, PostgreSQL's backends still exiting) are a phase of their own, "<name>:kill": one may still
+            # commit on a backend that has not yet noticed. A restart opens its phase at once, as requests sent
             # while it comes up are the recovery being measured.
             kills = getattr(action, "__name__", "").startswith("kill")
-            if not kills:
-                ledger.phase = name
+            ledger.phase = f"{name}:kill" if kills else name
             if action is not None:
+                began = time.monotonic()
                 await asyncio.to_thread(action)
+                if kills:
+                    ledger.kill_seconds[name] = time.monotonic() - began
             ledger.phase = name
             # Recovery is measured from the end of the action (PostgreSQL accepting connections again).
             ledger.first_success_after.pop(name, None)
@@ -330,6 +335,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         first_ok = ledger.first_success_after.get("recovery")
         result["postgres"] = {
             "before": describe(ledger.responses.get("before", [])),
+            "killing": describe(ledger.responses.get("outage:kill", [])),
+            "kill_s": ledger.kill_seconds.get("outage", 0.0),
+            "killing_unexpected": sorted({s for s, _, _ in ledger.responses.get("outage:kill", [])} - {201, 503}),
             "outage": describe(outage),
             "outage_problem_json": all("problem+json" in ct for s, _, ct in outage if s == 503),
             "outage_non_503": sorted({s for s, _, _ in outage if s != 503}),
@@ -358,6 +366,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         result["service_kill"] = {
             "steady": describe(ledger.responses.get("steady", [])),
+            "killing": describe(ledger.responses.get("service-down:kill", [])),
             "while_down": describe(ledger.responses.get("service-down", [])),
             "after_restart": describe(ledger.responses.get("restarted", [])),
             "service_restart_s": restart.get("service_restart_s"),
@@ -377,6 +386,8 @@ def verdict(result: dict[str, Any]) -> list[str]:
     problems = []
     if pg["outage_non_503"]:
         problems.append(f"requests during the outage answered {pg['outage_non_503']} (expected 503)")
+    if pg["killing_unexpected"]:
+        problems.append(f"requests while PostgreSQL was being killed answered {pg['killing_unexpected']}")
     if not pg["outage_problem_json"]:
         problems.append("a 503 during the outage was not a problem document")
     if pg["outage_slowest_s"] > OUTAGE_BOUND_S:
@@ -405,11 +416,13 @@ def markdown(result: dict[str, Any], problems: list[str], args: argparse.Namespa
         "| step | what happened |",
         "|---|---|",
         f"| before the fault ({args.before:.0f} s) | {pg['before']} |",
-        f"| PostgreSQL SIGKILLed, down {args.outage:.0f} s | {pg['outage']} |",
+        f"| PostgreSQL being SIGKILLed (until its backends exited, {pg['kill_s']:.2f} s) | {pg['killing']} |",
+        f"| PostgreSQL down {args.outage:.0f} s | {pg['outage']} |",
         f"| PostgreSQL restarted (crash recovery {pg['postgres_restart_s']:.2f} s) | {pg['recovery']}; first "
         f"acknowledged write {pg['recovered_in_s']:.2f} s after the restart, service not restarted |",
         f"| service steady | {sk['steady']} |",
-        f"| service SIGKILLed mid-request | {sk['while_down']} |",
+        f"| service being SIGKILLed mid-request | {sk['killing']} |",
+        f"| service down 1 s | {sk['while_down']} |",
         f"| service started again ({sk['service_restart_s']:.1f} s) | {sk['after_restart']} |",
         "",
         f"Afterwards: {v['acknowledged_directors']} acknowledged directors and {v['acknowledged_employment']} "
@@ -424,18 +437,6 @@ def markdown(result: dict[str, Any], problems: list[str], args: argparse.Namespa
         "",
     ]
     return "\n".join(lines)
-
-
-def write_section(path: Path, section: str, title: str) -> None:
-    """Replace the section headed ``title`` (up to the next ``## ``) or append it; other sections stay as they are."""
-    text = path.read_text() if path.exists() else "# Reliability\n"
-    start = text.find(f"\n{title}\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[: start + 1] + section + (text[end + 1 :] if end != -1 else "")
-    path.write_text(text.rstrip("\n") + "\n")
 
 
 def main() -> None:

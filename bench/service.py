@@ -51,6 +51,7 @@ from sqlalchemy.engine import URL
 
 from bench import profile
 from bench.generate import uuid_text
+from bench.markdown import write_section
 from bench.search import _memory, make_query
 from bench.server import ensure_memory
 from register.db import PoolRunner, StatementRunner, asyncpg_dsn, create_engine
@@ -743,18 +744,6 @@ def report(
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) the "## Service throughput" section, keeping every other section."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find("## Service throughput")
-    if start == -1:
-        text = text.rstrip() + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
-    path.write_text(text.rstrip() + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -785,7 +774,7 @@ def main() -> None:
     else:
         section, rounds = asyncio.run(run(args))
         if args.write:
-            write_section(Path(args.write), section)
+            write_section(Path(args.write), section, "## Service throughput")
         if args.json:
             Path(args.json).write_text(json.dumps([_round_json(r) for r in rounds], indent=2))
 

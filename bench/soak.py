@@ -34,7 +34,8 @@ from typing import Any
 import httpx
 import psutil  # type: ignore[import-untyped]
 
-from bench.chaos import EMPLOYMENT, Service, new_data_dir, write_section
+from bench.chaos import EMPLOYMENT, Service, new_data_dir
+from bench.markdown import write_section
 
 GIVEN_NAMES = ("Amara", "Ben", "Chloe", "Dev", "Eilidh", "Farah", "Gareth", "Hannah", "Imran", "Jo", "Kwame", "Lucy")
 # Requests in flight at which the service counts as stuck: over three seconds of the soak's traffic.

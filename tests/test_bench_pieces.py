@@ -1,5 +1,9 @@
-"""The benchmark's by-layer split of py-spy samples (bench/profile.py), on hand-made raw stacks."""
+"""Pieces of the benchmarks that can be checked without a load: the by-layer split of py-spy samples
+(bench/profile.py) on hand-made stacks, and how a benchmark writes its section of a page (bench/markdown.py)."""
 
+from pathlib import Path
+
+from bench.markdown import write_section
 from bench.profile import layer_of, layer_shares
 
 SITE = "/srv/app/.venv/lib/python3.11/site-packages"
@@ -31,3 +35,16 @@ def test_a_sample_counts_for_its_innermost_known_frame() -> None:
     assert shares["register's own code"] == 0.4
     assert shares["other"] == 0.2
     assert abs(sum(shares.values()) - 1) < 1e-9
+
+
+def test_a_benchmark_replaces_only_its_own_section_of_a_page(tmp_path: Path) -> None:
+    page = tmp_path / "benchmarks.md"
+    page.write_text(
+        "# Benchmarks\n\n## Search\n\nold search\n\n## Service throughput\n\nold figures\n\n## Later\n\nkept\n"
+    )
+    write_section(page, "## Service throughput\n\nnew figures\n", "## Service throughput")
+    write_section(page, "## Exports: last run\n\nappended\n", "## Exports: last run")
+    assert page.read_text() == (
+        "# Benchmarks\n\n## Search\n\nold search\n\n## Service throughput\n\nnew figures\n\n## Later\n\nkept\n\n"
+        "## Exports: last run\n\nappended\n"
+    )
