@@ -65,7 +65,7 @@ bench: install  ## Run the benchmark suite and write its figures to docs/benchma
 	@command -v wrk >/dev/null 2>&1 || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get install -y wrk || { $$SUDO apt-get update && $$SUDO apt-get install -y wrk; }; }
 	$(BIN)/python -m bench.service ensure-data --database $(BENCH_DB) --directors $(BENCH_DIRECTORS)
-	$(BIN)/python -m bench.search --database $(BENCH_DB) --queries 1000 --seed 7
+	$(BIN)/python -m bench.search --database $(BENCH_DB) --queries 1000 --seed 7 --write docs/benchmarks.md
 	$(BIN)/python -m bench.service run --database $(BENCH_DB) --duration $(BENCH_DURATION) \
 		--rounds $(BENCH_ROUNDS) --write docs/benchmarks.md
-	@if [ -f bench/export.py ]; then $(BIN)/python -m bench.export --database $(BENCH_DB); fi
+	$(BIN)/python -m bench.export --database $(BENCH_DB) --write docs/benchmarks.md

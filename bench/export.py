@@ -35,6 +35,7 @@ import httpx
 import psutil  # type: ignore[import-untyped]
 import uvloop
 
+from bench.markdown import write_section
 from bench.search import _memory
 from bench.server import ensure_memory
 from register.db import asyncpg_dsn
@@ -42,6 +43,7 @@ from register.settings import Settings
 from register.tokens import sign_local_token
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECTION = "## Exports: last `make bench` run"
 COLUMNS = "id, given_name, family_name, former_names, date_of_birth, version, created_at, updated_at"
 
 
@@ -226,34 +228,43 @@ async def run(args: argparse.Namespace) -> None:
     psql_rate = (psql_before.rate + psql_after.rate) / 2
     copy_rate = max(asyncpg_rate, psql_rate)
     mib = 1024 * 1024
-    print(f"\n## Exports ({dt.date.today().isoformat()})\n")
-    print(
+    out = [
+        SECTION,
+        "",
+        f"Measured {dt.date.today().isoformat()} by `make bench` (`.venv/bin/python -m bench.export --database "
+        f"{args.database}`).",
+        "",
+    ]
+    out.append(
         f"- machine: {os.cpu_count()} cores, {_memory()} RAM, {platform.platform()}, Python {platform.python_version()}"
     )
-    print(f"- data: {directors} directors; shared_buffers {shared_buffers}; pg_prewarm('directors') {pages} pages")
-    print(f"- columns: {COLUMNS}")
-    print(
+    out.append(f"- data: {directors} directors; shared_buffers {shared_buffers}; pg_prewarm('directors') {pages} pages")
+    out.append(f"- columns: {COLUMNS}")
+    out.append(
         f"- raw COPY TO STDOUT, asyncpg on uvloop: {copy_before.rows} rows in {copy_before.seconds:.2f} s "
         f"({copy_before.rate:,.0f} rows/s) before, {copy_after.seconds:.2f} s ({copy_after.rate:,.0f} rows/s) after; "
         f"mean {asyncpg_rate:,.0f} rows/s; {copy_before.bytes / mib:.1f} MiB"
     )
-    print(
+    out.append(
         f"- raw COPY TO STDOUT, psql: {psql_before.rows} rows in {psql_before.seconds:.2f} s "
         f"({psql_before.rate:,.0f} rows/s) before, {psql_after.seconds:.2f} s ({psql_after.rate:,.0f} rows/s) after; "
         f"mean {psql_rate:,.0f} rows/s"
     )
-    print(
+    out.append(
         f"- HTTP GET /v1/exports/directors.csv (regulator, httpx streaming, uvicorn 1 worker): {full.rows} rows in "
         f"{full.seconds:.2f} s = {full.rate:,.0f} rows/s, {full.bytes / mib:.1f} MiB; "
         f"**{full.rate / copy_rate:.2f}x the faster raw COPY** ({full.rate / asyncpg_rate:.2f}x asyncpg, "
         f"{full.rate / psql_rate:.2f}x psql)"
     )
-    print(f"- HTTP ?limit={args.small}: {small.rows} rows in {small.seconds:.2f} s = {small.rate:,.0f} rows/s")
-    print(
+    out.append(f"- HTTP ?limit={args.small}: {small.rows} rows in {small.seconds:.2f} s = {small.rate:,.0f} rows/s")
+    out.append(
         f"- service RSS: idle {idle_rss / mib:.1f} MiB, after warm-up {after_warmup / mib:.1f} MiB; peak during "
         f"{small.rows:,}-row export {small.peak_rss / mib:.1f} MiB, during {full.rows:,}-row export "
         f"{full.peak_rss / mib:.1f} MiB (**{(full.peak_rss / small.peak_rss - 1) * 100:+.1f}%**)"
     )
+    print("\n".join(out))
+    if args.write:
+        write_section(Path(args.write), "\n".join(out), SECTION)
 
 
 def main() -> None:
@@ -261,6 +272,7 @@ def main() -> None:
     parser.add_argument("--database", default="register_bench")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--small", type=int, default=100_000, help="Rows in the smaller export.")
+    parser.add_argument("--write", default=None, help="docs/benchmarks.md: replace its section of this benchmark")
     uvloop.run(run(parser.parse_args()))
 
 

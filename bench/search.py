@@ -24,11 +24,13 @@ import string
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 
 from bench.generate import uuid_text
+from bench.markdown import write_section
 from bench.server import ensure_memory
 from register.access.principal import Actor, Principal, Role
 from register.db import asyncpg_dsn, create_engine, create_session_factory
@@ -45,6 +47,9 @@ PREWARM = [
     "name_token_variants",
     "pk_name_token_variants",
 ]
+
+
+SECTION = "## Search: last `make bench` run"
 
 
 @dataclass(frozen=True)
@@ -152,29 +157,40 @@ async def run(args: argparse.Namespace) -> None:
     trigram = await compare_trigram(dsn, queries[args.warmup :], args.limit) if args.compare_trigram else None
 
     measured = len(latencies)
-    print(f"\n## Search ({dt.date.today().isoformat()})\n")
-    print(
+    out = [
+        SECTION,
+        "",
+        f"Measured {dt.date.today().isoformat()} by `make bench` (`.venv/bin/python -m bench.search --database "
+        f"{args.database} --queries {args.queries} --seed {args.seed}`).",
+        "",
+    ]
+    out.append(
         f"- machine: {os.cpu_count()} cores, {_memory()} RAM, {platform.platform()}, Python {platform.python_version()}"
     )
-    print(
+    out.append(
         f"- data: {directors} directors, {name_rows} names, {employment} employment rows; "
         f"shared_buffers {shared_buffers}"
     )
-    print(f"- prewarm: {pages} pages in {prewarm_s:.1f} s; {args.warmup} warm-up queries not counted")
-    print(f"- {measured} one-typo queries, top {args.limit}, one at a time, through search_directors as a regulator")
-    print(
+    out.append(f"- prewarm: {pages} pages in {prewarm_s:.1f} s; {args.warmup} warm-up queries not counted")
+    out.append(
+        f"- {measured} one-typo queries, top {args.limit}, one at a time, through search_directors as a regulator"
+    )
+    out.append(
         f"- latency ms: p50 {percentile(latencies, 50):.1f}, p95 {percentile(latencies, 95):.1f}, "
         f"p99 {percentile(latencies, 99):.1f}, mean {statistics.fmean(latencies):.1f}, max {max(latencies):.1f}"
     )
-    print(f"- recall@{args.limit}: {found / measured:.1%} (intended director in the top {args.limit})")
-    print(f"- a director of the intended name in the top {args.limit}: {same_name_found / measured:.1%}")
+    out.append(f"- recall@{args.limit}: {found / measured:.1%} (intended director in the top {args.limit})")
+    out.append(f"- a director of the intended name in the top {args.limit}: {same_name_found / measured:.1%}")
     if trigram:
-        print(
+        out.append(
             f"- plain pg_trgm `%` (GIN, threshold 0.3), same queries: p50 {trigram[0]:.1f}, p95 {trigram[1]:.1f}, "
             f"p99 {trigram[2]:.1f} ms; recall@{args.limit} {trigram[3]:.1%}"
         )
+    print("\n".join(out))
     for q, top in misses[: args.show_misses]:
         print(f"  miss: {q.text!r} for {q.name!r}; top: {top}")
+    if args.write:
+        write_section(Path(args.write), "\n".join(out), SECTION)
 
 
 async def compare_trigram(dsn: dict[str, Any], queries: list[Query], limit: int) -> tuple[float, float, float, float]:
@@ -221,6 +237,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=20)
     parser.add_argument("--show-misses", type=int, default=5)
     parser.add_argument("--compare-trigram", action="store_true")
+    parser.add_argument("--write", default=None, help="docs/benchmarks.md: replace its section of this benchmark")
     asyncio.run(run(parser.parse_args()))
 
 
