@@ -29,7 +29,7 @@ from api.ratelimit import TokenBucketLimiter, rate_limit_middleware
 from api.routes.appraisals import AppraisalController
 from api.routes.assessments import AssessmentController
 from api.routes.attestations import AttestationController
-from api.routes.audit import AuditController
+from api.routes.audit import AuditController, MyActionsController
 from api.routes.checks import CheckController, DueChecksController
 from api.routes.directors import DirectorController
 from api.routes.directors_file import FILE_ROUTES
@@ -81,6 +81,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     FhirController,
     ErasureController,
     AuditController,
+    MyActionsController,
 ]
 
 

@@ -1,4 +1,5 @@
-"""The audit trail: auditors list its events and verify its hash chain (reading it is itself audited)."""
+"""The audit trail: auditors list its events and verify its hash chain; trust HR users and directors list their
+own actions (reading it is itself audited)."""
 
 import datetime as dt
 import uuid
@@ -86,6 +87,35 @@ class AuditController(Controller):
         """Seal finished events into the hash chain, then recompute the whole chain and report the first break."""
         report = await service.verify_trail(session, actor, seal_batch=settings.audit_seal_batch)
         return AuditVerification.from_report(report)
+
+
+class MyActionsController(Controller):
+    path = "/v1/me/audit-events"
+    tags = ["me"]
+
+    @get("/", opt=roles(*service.OWN_ACTIONS_ROLES), responses=problems(400, 401, 403))
+    async def list_my_actions(
+        self,
+        request: Request[Any, Any, Any],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        director_id: DirectorFilter = None,
+        action: ActionFilter = None,
+        occurred_from: FromFilter = None,
+        occurred_to: ToFilter = None,
+    ) -> Response[Page[AuditEventRead]]:
+        """Your own actions in the audit trail, oldest first, by director, action or time (trust HR users, and
+        directors such as chairs and SIDs). Auditors read everyone's at /v1/audit/events."""
+        criteria = service.EventFilter(
+            director_id=director_id,
+            action=action,
+            occurred_from=_aware(occurred_from),
+            occurred_to=_aware(occurred_to),
+        )
+        items, next_cursor = await service.list_own_events(session, actor, criteria, limit=limit, cursor=cursor)
+        return page_response(request, [AuditEventRead.from_sealed(i) for i in items], next_cursor)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:

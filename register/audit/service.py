@@ -132,6 +132,40 @@ async def list_events(
 ) -> tuple[list[SealedEvent], str | None]:
     """A page of audit events in id order matching ``criteria``, and the cursor of the next page."""
     _require_auditor(actor)
+    return await _page(session, actor, criteria, [], "audit.list", limit=limit, cursor=cursor)
+
+
+OWN_ACTIONS_ROLES = (Role.TRUST_HR, Role.DIRECTOR)
+
+
+async def list_own_events(
+    session: AsyncSession, actor: Actor, criteria: EventFilter, *, limit: int, cursor: str | None
+) -> tuple[list[SealedEvent], str | None]:
+    """A page of the caller's own actions: trust HR users and directors (chairs and SIDs among them) read what
+    they did themselves (DESIGN.md §4, "own actions"): the events written under their token's subject and
+    role and, for trust HR, their organisation."""
+    p = actor.principal
+    if p.role not in OWN_ACTIONS_ROLES:
+        raise Forbidden(
+            "Your own actions are listed for trust HR users and directors; auditors read the whole trail at "
+            "/v1/audit/events."
+        )
+    own = [col(AuditEvent.actor_sub) == p.sub, col(AuditEvent.actor_role) == p.role.value]
+    own.append(col(AuditEvent.actor_org) == p.org if p.org else col(AuditEvent.actor_org).is_(None))
+    return await _page(session, actor, criteria, own, "audit.list_own", limit=limit, cursor=cursor)
+
+
+async def _page(
+    session: AsyncSession,
+    actor: Actor,
+    criteria: EventFilter,
+    scope: list[sa.ColumnElement[bool]],
+    action: str,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[SealedEvent], str | None]:
+    """Events in id order within ``scope`` matching ``criteria``; the reading is itself recorded as ``action``."""
     after = 0
     if cursor is not None:
         after_value = decode_cursor(cursor, ("after",))["after"]
@@ -142,7 +176,7 @@ async def list_events(
     query = (
         sa.select(AuditEvent, chain.c.seq, chain.c.hash)
         .outerjoin(chain, chain.c.event_id == col(AuditEvent.id))
-        .where(col(AuditEvent.id) > after)
+        .where(col(AuditEvent.id) > after, *scope)
     )
     if criteria.actor_sub is not None:
         query = query.where(col(AuditEvent.actor_sub) == criteria.actor_sub)
@@ -161,7 +195,7 @@ async def list_events(
     next_cursor = None
     if len(rows) > limit and items:
         next_cursor = encode_cursor({"after": items[-1].event.id})
-    await record_event(session, actor, "audit.list", detail={"filter": criteria.as_detail(), "returned": len(items)})
+    await record_event(session, actor, action, detail={"filter": criteria.as_detail(), "returned": len(items)})
     return items, next_cursor
 
 

@@ -72,6 +72,9 @@ MATRIX: dict[str, Row] = {
     "GET /v1/me": EVERYONE,
     "GET /v1/me/record": row(chair=200, sid=200, self=200, other_director=200),
     "GET /v1/me/candidate-checks": row(chair=200, sid=200, self=200, other_director=200),
+    "GET /v1/me/audit-events": row(  # one's own actions only (checked in tests/audit)
+        hr=200, hr_other=200, hr_candidate=200, chair=200, sid=200, self=200, other_director=200
+    ),
     "GET /v1/organisations": EVERYONE,
     "POST /v1/organisations": row(admin=201),
     "GET /v1/organisations/{ods_code}": EVERYONE,
@@ -315,9 +318,9 @@ NEVER_SHOWN = {
     "other_director": {"D", "C", "S", "K"},
     "admin": {"D", "C", "S", "K", "O"},
 }
-# RJ1 checked K: K appears to RJ1 in the summary view, the hiring workflow and (while the check's window is
-# open) the change feed (register/monitoring/policy.py), nowhere else.
-CANDIDATE_ROUTES = {f"GET {D}/summary", "POST /v1/candidate-checks", "GET /v1/events"} | {
+# RJ1 checked K: K appears to RJ1 in the summary view, the hiring workflow, (while the check's window is open)
+# the change feed (register/monitoring/policy.py) and RJ1's own actions (the check it made), nowhere else.
+CANDIDATE_ROUTES = {f"GET {D}/summary", "POST /v1/candidate-checks", "GET /v1/events", "GET /v1/me/audit-events"} | {
     k for k in MATRIX if "/reference-requests" in k
 }
 SUMMARY_ROUTES = {f"GET {D}/summary", "POST /v1/candidate-checks"}
