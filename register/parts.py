@@ -55,10 +55,11 @@ async def load_visible_director(session: AsyncSession, actor: Actor, director_id
 
 async def require_visible_director(session: AsyncSession, actor: Actor, director_id: uuid.UUID) -> None:
     """:func:`load_visible_director` for a caller that needs only the answer: 404 unless the caller may see the
-    director (a prepared statement, compiled once per shape of caller)."""
+    director (a prepared statement, compiled once per shape of caller and day: the scope compares appointments
+    with the day it is built on)."""
     shape, stand_ins, key = sql.scope_placeholders(actor.principal)
     prepared = sql.prepare(
-        ("visible", *key),
+        ("visible", *key, policy.today()),
         lambda: sa.select(col(Director.id)).where(
             col(Director.id) == sa.bindparam("director_id", None, type_=sa.Uuid), policy.visible_directors(shape)
         ),

@@ -102,6 +102,7 @@ class Prepared:
 
 
 _prepared: dict[tuple[Any, ...], Prepared] = {}
+MAX_PREPARED = 512
 _DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 
 
@@ -112,6 +113,8 @@ def prepare(key: tuple[Any, ...] | None, build: Callable[[], sa.ClauseElement]) 
         compiled: Any = build().compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
         found = Prepared(compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
         if key is not None:
+            if len(_prepared) >= MAX_PREPARED:  # keys that carry a day pile up over weeks; compiling again is cheap
+                _prepared.clear()
             _prepared[key] = found
     return found
 

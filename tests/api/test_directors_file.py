@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+import time_machine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -338,6 +339,28 @@ async def test_ending_the_appointment_ends_the_trusts_access(
     )
     assert ended.status_code == 200, ended.text
     assert (await client.get(f"/v1/directors/{director['id']}", headers=hr)).status_code == 404
+
+
+async def test_the_trusts_write_access_ends_the_day_after_the_appointment_does(
+    client: httpx.AsyncClient, auth: TokenFactory, hr: dict[str, str], director: dict[str, Any]
+) -> None:
+    """The write-side visibility check is compiled once per kind of caller; the day it was compiled on must not
+    outlive that day (the service runs for weeks)."""
+    url = f"/v1/directors/{director['id']}/employment"
+    [entry] = (await client.get(url, headers=hr)).json()
+    ending = await client.patch(
+        f"{url}/{entry['id']}",
+        json={"end_date": days(0), "reason_for_leaving": "Retired"},
+        headers={**hr, "If-Match": '"1"'},
+    )
+    assert ending.status_code == 200, ending.text
+    role = {"kind": "role", "employer_name": "Leeds Health Ltd", "role_title": "Adviser", "start_date": "2010-01-04"}
+    today = await client.post(url, json={**role, "end_date": "2011-01-03"}, headers=hr)
+    assert today.status_code == 201, "the appointment ends today: still the trust's director"
+    tomorrow = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
+    with time_machine.travel(tomorrow, tick=False):
+        refused = await client.post(url, json={**role, "end_date": "2011-06-30"}, headers=auth(**HR))
+    assert refused.status_code == 404, refused.text
 
 
 async def test_other_trust_cannot_add_to_a_director_it_does_not_employ(
