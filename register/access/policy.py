@@ -49,13 +49,17 @@ def appointed_at(ods_code: str, on: dt.date | None = None) -> ColumnElement[bool
 
 
 def visible_directors(principal: Principal) -> ColumnElement[bool]:
-    """The directors whose records this caller may read at all."""
+    """The directors whose records this caller may read at all.
+
+    A director reads their own record; a chair or senior independent director also reads all of their board's
+    (DESIGN.md §4: "read all, sign off" for their organisation's directors), for as long as they hold the office.
+    """
     if principal.role in READ_ALL_ROLES:
         return sa.true()
     if principal.role is Role.TRUST_HR and principal.org:
         return appointed_at(principal.org)
     if principal.role is Role.DIRECTOR and principal.director_id:
-        return col(Director.id) == principal.director_id
+        return sa.or_(col(Director.id) == principal.director_id, _on_officers_board(principal))
     return sa.false()
 
 
@@ -120,25 +124,18 @@ def _officer_orgs(principal: Principal, on: dt.date) -> sa.Select[str | None]:
     )
 
 
-def visible_fppt_directors(principal: Principal) -> ColumnElement[bool]:
-    """Directors whose FPPT records (checks, attestations, assessments, appraisals) the caller may read.
-
-    As ``visible_directors``, plus, for a chair or SID, every director appointed to their board: they "read
-    all, sign off" their own organisation's directors (DESIGN.md §4).
-    """
-    base = visible_directors(principal)
-    if principal.role is not Role.DIRECTOR or principal.director_id is None:
-        return base
+def _on_officers_board(principal: Principal) -> ColumnElement[bool]:
+    """Directors appointed to a board (an appointment not ended, as ``appointed_at``) where the director-token
+    caller is currently chair or senior independent director."""
     member = aliased(EmploymentRecord)
     on = today()
-    board = sa.exists().where(
+    return sa.exists().where(
         col(member.director_id) == col(Director.id),
         col(member.kind) == EmploymentKind.BOARD_APPOINTMENT,
         col(member.withdrawn_at).is_(None),
         sa.or_(col(member.end_date).is_(None), col(member.end_date) >= on),
         col(member.ods_code).in_(_officer_orgs(principal, on)),
     )
-    return sa.or_(base, board)
 
 
 def can_read_board(principal: Principal, ods_code: str) -> ColumnElement[bool]:

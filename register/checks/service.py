@@ -94,7 +94,7 @@ async def load_fppt_director(session: AsyncSession, actor: Actor, director_id: u
     """The director if the caller may read their FPPT records; otherwise 404, whether or not they exist."""
     director = (
         await session.execute(
-            sa.select(Director).where(col(Director.id) == director_id, policy.visible_fppt_directors(actor.principal))
+            sa.select(Director).where(col(Director.id) == director_id, policy.visible_directors(actor.principal))
         )
     ).scalar_one_or_none()
     if director is None:

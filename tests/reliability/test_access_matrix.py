@@ -34,21 +34,21 @@ def either(*codes: int) -> frozenset[int]:
     return frozenset(codes)
 
 
-# Reads of a director's file (registrations, qualifications, employment, findings, statements, references):
-# the director's own trust, regulators, auditors and the director; everyone else 404, admin 403.
+# Reads of a director's file (registrations, qualifications, employment, findings, statements, references) and
+# of their FPPT records (checks, attestations, assessments, appraisals): the director's own trust, the chair and
+# SID of their board ("read all"), regulators, auditors and the director; everyone else 404, admin 403.
 FILE_READ = row(
     hr=200,
     hr_other=404,
     hr_candidate=404,
-    chair=404,
-    sid=404,
+    chair=200,
+    sid=200,
     regulator=200,
     auditor=200,
     self=200,
     other_director=404,
 )
-# Reads of FPPT records (checks, attestations, assessments, appraisals): as the file, plus the board's chair/SID.
-FPPT_READ = {**FILE_READ, "chair": 200, "sid": 200}
+FPPT_READ = FILE_READ
 # A write only the director's own trust makes; other trusts do not see the director (404).
 HR_WRITE = row(hr=201, hr_other=404, hr_candidate=404)
 HR_CHANGE = row(hr=200, hr_other=404, hr_candidate=404)
@@ -64,7 +64,8 @@ D = "/v1/directors/{director_id}"
 SCOPED_LIST = row(**{c: 200 for c in CALLERS if c not in ("admin", "anonymous")})  # each caller sees their own
 EVERYONE = row(**{c: 200 for c in CALLERS if c != "anonymous"})
 HR_ONLY_OWN_ORG = row(hr=200, hr_candidate=200, hr_other=404)  # organisation-scoped, trust HR only
-OWN_STATEMENT = row(self=200, chair=404, sid=404, other_director=404)  # the director's own words only
+# The director's own words only: their board's chair and SID see the file but may not write in it (403).
+OWN_STATEMENT = row(self=200, other_director=404)
 NOT_BOARD = 404  # a director token that is not on RJ1's board, at an RJ1 route
 
 MATRIX: dict[str, Row] = {
@@ -314,6 +315,8 @@ NEVER_SHOWN = {
     "hr": {"O"},
     "hr_candidate": {"O"},
     "hr_other": {"D", "C", "S"},
+    "chair": {"O", "K"},
+    "sid": {"O", "K"},
     "self": {"O", "K"},
     "other_director": {"D", "C", "S", "K"},
     "admin": {"D", "C", "S", "K", "O"},
