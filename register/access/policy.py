@@ -180,14 +180,22 @@ def can_return_assessment(principal: Principal) -> bool:
 
 
 def checked_candidate(principal: Principal, director_id: Any, at: dt.datetime | None = None) -> ColumnElement[bool]:
-    """The caller's trust has a candidate check on this director whose access window is open (now, or ``at``)."""
+    """The caller's trust has a candidate check on this director whose access window is open (now, or ``at``).
+
+    For a chair or SID (a director token) their trust is the one where they hold the office: DESIGN.md §4 gives
+    them the candidate's summary view too.
+    """
     from register.candidates.models import CandidateCheck
 
-    if principal.role is not Role.TRUST_HR or principal.org is None:
+    if principal.role is Role.TRUST_HR and principal.org is not None:
+        checked_by: ColumnElement[bool] = col(CandidateCheck.checking_org) == principal.org
+    elif principal.role is Role.DIRECTOR and principal.director_id is not None:
+        checked_by = col(CandidateCheck.checking_org).in_(_officer_orgs(principal, today()))
+    else:
         return sa.false()
     return sa.exists().where(
         col(CandidateCheck.director_id) == director_id,
-        col(CandidateCheck.checking_org) == principal.org,
+        checked_by,
         col(CandidateCheck.access_until) > (at or now()),
     )
 

@@ -74,3 +74,17 @@ async def test_reading_is_audited_and_gives_no_write(board: Board, db: AsyncSess
         f"/v1/directors/{board.ceo}/statements", json={"text": "Not mine to say."}, headers=board.director(board.chair)
     )
     assert statement.status_code == 403
+
+
+async def test_the_officers_see_the_summary_of_a_candidate_their_trust_checked(
+    board: Board, auth: TokenFactory
+) -> None:
+    candidate = board.other_chair  # RRV's chair, not on RJ1's board
+    assert (await _read(board, board.chair, candidate, "/summary")).status_code == 404
+    check = {"director_id": candidate, "purpose": "Shortlisting for chair", "vacancy": {"board_role": "chair"}}
+    made = await board.client.post("/v1/candidate-checks", json=check, headers=auth("trust_hr", org="RJ1"))
+    assert made.status_code == 201, made.text
+    for officer in (board.chair, board.sid):
+        assert (await _read(board, officer, candidate, "/summary")).status_code == 200
+        assert (await _read(board, officer, candidate)).status_code == 404, "the summary view, not the file"
+    assert (await _read(board, board.ned, candidate, "/summary")).status_code == 404, "no office, no candidates"
