@@ -1020,7 +1020,7 @@ def statements(chunk: list[DirectorSpec], rng: random.Random) -> list[bytes]:
 @cache
 def _normal(part: str) -> str:
     """The service's normaliser, per name part (it works character by character, so parts join with a space)."""
-    from register.search.names import normalise_name
+    from register.names import normalise_name
 
     return normalise_name(part)
 

@@ -34,7 +34,7 @@ from bench.markdown import write_section
 from bench.server import ensure_memory
 from register.access.principal import Actor, Principal, Role
 from register.db import asyncpg_dsn, create_engine, create_session_factory
-from register.search.names import normalise_name
+from register.names import normalise_name
 from register.search.service import SearchCriteria, search_directors
 from register.settings import Settings
 

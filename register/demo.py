@@ -149,7 +149,7 @@ async def load_demo(
                     break
                 born = fake.date_of_birth(minimum_age=38, maximum_age=70)
                 start = today - dt.timedelta(days=rng.randint(60, 6 * 365))
-                file = await create_director(
+                created = await create_director(
                     session,
                     actor,
                     given_name=fake.first_name(),
@@ -168,7 +168,7 @@ async def load_demo(
                         deputy_chair=index == 7,
                     ),
                 )
-                director_id = file.director["id"]
+                director_id = created.file.director["id"]
                 await session.execute(sa.update(Director).where(col(Director.id) == director_id).values(synthetic=True))
                 await _previous_role(session, actor, rng, fake, director_id, start)
                 made += 1

@@ -1,5 +1,7 @@
 """The one family of domain errors; ``api/problems.py`` turns them into RFC 9457 responses."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 
@@ -85,6 +87,38 @@ class RuleViolation(RegisterError):
     status = 422
     slug = "rule-violation"
     title = "The change breaks a register rule"
+
+
+class DirectorBarred(RuleViolation):
+    """A barring decision in force forbids the appointment."""
+
+    slug = "director-barred"
+    title = "The director is barred from board appointments"
+
+
+@dataclass(frozen=True)
+class Breach:
+    """One rule a proposed change breaks: its name, the sentence shown to the caller, ids for a client."""
+
+    rule: str
+    detail: str
+    extensions: dict[str, Any] = field(default_factory=dict)
+    error: type[RuleViolation] = RuleViolation
+
+
+def refuse(breaches: Sequence[Breach]) -> None:
+    """Raise for every rule broken at once: the first breach (the most serious, as the caller ordered them)
+    gives the problem its type and detail, and ``violations`` lists them all, so a person fixes everything in
+    one go instead of meeting each rule in turn."""
+    if not breaches:
+        return
+    first, rest = breaches[0], breaches[1:]
+    detail = first.detail if not rest else f"{first.detail} Also: " + " ".join(b.detail for b in rest)
+    extensions: dict[str, Any] = {}
+    for breach in reversed(breaches):  # the first breach's ids win where two share a name
+        extensions.update(breach.extensions)
+    violations = [{"rule": b.rule, "detail": b.detail, **b.extensions} for b in breaches]
+    raise first.error(detail, **extensions, violations=violations)
 
 
 class UnsupportedMediaType(RegisterError):

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from register.directors.service import DirectorFile, NewAppointment, NewRegistration
+from register.directors.service import CreatedDirector, DirectorFile, NewAppointment, NewRegistration
 from register.employment.models import AppointmentType, BoardRole
 from schemas.common import Request, Response, StatementRead
 from schemas.registrations import RegistrationIn, RegistrationRead
@@ -176,3 +176,52 @@ class DirectorRead(DirectorSummary):
                 "bar": file.bar,
             }
         )
+
+
+class NearMatch(Response):
+    """A person already on the register whom you may see, with a name one typo away and the same date of birth."""
+
+    id: uuid.UUID
+    given_name: str
+    family_name: str
+    href: str = Field(description="Their record.")
+
+
+class CreationWarning(Response):
+    """Something to look at before relying on the new record; the record was created."""
+
+    code: str = Field(description="`possible-duplicate`: people with the same date of birth and a name one typo away.")
+    detail: str
+    near_matches: list[NearMatch] = Field(description="Those of them you may see.")
+    other_matches: int = Field(description="How many more there are that you may not see (their names stay hidden).")
+
+
+class DirectorCreated(DirectorRead):
+    """The new director's record, with any warnings about people it may duplicate."""
+
+    warnings: list[CreationWarning] = Field(default_factory=list)
+
+    @classmethod
+    def from_created(cls, created: CreatedDirector) -> "DirectorCreated":
+        body = cls.model_validate(DirectorRead.from_file(created.file).model_dump())
+        near = created.near_matches
+        if near is not None:
+            total = len(near.visible) + near.hidden
+            people = "person" if total == 1 else "people"
+            body.warnings = [
+                CreationWarning(
+                    code="possible-duplicate",
+                    detail=(
+                        f"{total} {people} on the register with the same date of birth "
+                        f"{'has' if total == 1 else 'have'} a name one letter different from this one. "
+                        "Make sure this is not the same person: if it is, run a candidate check on the existing "
+                        "record, record your appointment there, and ask a regulator to erase this one."
+                    ),
+                    near_matches=[
+                        NearMatch(id=i, given_name=g, family_name=f, href=f"/v1/directors/{i}")
+                        for i, g, f in near.visible
+                    ],
+                    other_matches=near.hidden,
+                )
+            ]
+        return body

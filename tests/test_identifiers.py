@@ -9,7 +9,7 @@ from register.identifiers import (
     check_registration_number,
     normalise_code,
 )
-from register.names import name_key
+from register.names import name_key, one_typo_apart
 
 VALID_NUMBERS: list[tuple[RegistrationBody, str, str]] = [
     (RegistrationBody.GMC, "1234567", "1234567"),
@@ -132,3 +132,21 @@ def test_name_key_ignores_case_accents_spaces_hyphens_and_apostrophes(parts: tup
 def test_name_key_still_tells_different_names_apart() -> None:
     assert name_key("Anne", "Smith") != name_key("Ann", "Smith")
     assert name_key("Sean", "Murphy") != name_key("Sian", "Murphy")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "near"),
+    [
+        ("holisgrant", "hollisgrant", True),  # a letter dropped
+        ("hollisgrant", "holisgrant", True),
+        ("hollisgrant", "hollysgrant", True),  # a letter changed
+        ("hollisgrant", "hlolisgrant", True),  # two neighbours swapped
+        ("hollisgrant", "hollisgrant", False),  # the same: a duplicate, not a near match
+        ("hollisgrant", "hollygrant", False),  # two typos
+        ("annsmith", "annesmiht", False),
+        ("ab", "ba", True),
+        ("a", "", True),
+    ],
+)
+def test_one_typo_apart(a: str, b: str, near: bool) -> None:
+    assert one_typo_apart(a, b) is near

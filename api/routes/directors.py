@@ -22,7 +22,7 @@ from register.employment.models import BoardRole
 from register.identifiers import Region, RegistrationBody
 from register.search.service import BoardStatus, SearchCriteria, search_directors
 from schemas.common import Page
-from schemas.directors import DirectorCreate, DirectorRead, DirectorSummary, DirectorUpdate
+from schemas.directors import DirectorCreate, DirectorCreated, DirectorRead, DirectorSummary, DirectorUpdate
 from schemas.organisations import OdsCode
 
 READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
@@ -109,9 +109,9 @@ class DirectorController(Controller):
         data: JSONBody[DirectorCreate],
         session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-    ) -> Response[DirectorRead]:
-        """Add a director with their board appointment at your trust (trust HR)."""
-        file = await service.create_director(
+    ) -> Response[DirectorCreated]:
+        """Add a director with their board appointment at your trust (trust HR); warns of possible duplicates."""
+        created = await service.create_director(
             session,
             actor,
             given_name=data.given_name,
@@ -121,7 +121,7 @@ class DirectorController(Controller):
             registrations=data.registrations_domain(),
             appointment=data.appointment.to_domain(),
         )
-        body = DirectorRead.from_file(file)
+        body = DirectorCreated.from_created(created)
         return Response(
             body, status_code=201, headers={"ETag": etag(body.version), "Location": f"{self.path}/{body.id}"}
         )

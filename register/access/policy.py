@@ -73,6 +73,13 @@ def can_change_director(principal: Principal) -> bool:
     return principal.role is Role.TRUST_HR
 
 
+def records_appointments_elsewhere_as_history(principal: Principal, ods_code: str | None) -> bool:
+    """A trust recording a board appointment at another organisation records it only as history (ended):
+    a current appointment there would make the director that organisation's to read (``appointed_at``), so it is
+    that organisation's, or a regulator's, to record."""
+    return principal.role is Role.TRUST_HR and ods_code is not None and ods_code != principal.org
+
+
 def can_manage_organisations(principal: Principal) -> bool:
     """Organisations are reference data, kept by administrators."""
     return principal.role is Role.ADMIN

@@ -3,7 +3,7 @@
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,7 @@ from register.errors import DuplicateDirector, Forbidden, InvalidInput, NotFound
 from register.events.service import EventType
 from register.findings.service import bar_covering
 from register.identifiers import RegistrationBody
-from register.names import name_key
+from register.names import name_key, one_typo_apart
 from register.organisations.models import Organisation
 from register.pagination import decode_cursor, encode_cursor
 from register.parts import attach_statements, load_visible_director
@@ -66,6 +66,23 @@ class DirectorFile:
     bar: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class NearMatches:
+    """People already on the register with the same date of birth and a name one typo away from a new director's:
+    those the caller may see (id, given and family name), and how many others there are."""
+
+    visible: list[tuple[uuid.UUID, str, str]]
+    hidden: int
+
+
+@dataclass
+class CreatedDirector:
+    """A new director's file, with the near matches the trust should look at before relying on it."""
+
+    file: DirectorFile
+    near_matches: NearMatches | None
+
+
 async def _current_file(session: AsyncSession, director: Director) -> DirectorFile:
     assert director.id is not None
     parts = await _current_parts(session, director.id)
@@ -107,8 +124,12 @@ async def create_director(
     former_names: list[dict[str, str]],
     registrations: list[NewRegistration],
     appointment: NewAppointment,
-) -> DirectorFile:
-    """Add a person to the register with their first board appointment at the caller's trust."""
+) -> CreatedDirector:
+    """Add a person to the register with their first board appointment at the caller's trust.
+
+    An exact match (registration number, or normalised name and date of birth) is refused; a name one typo away
+    with the same date of birth is created, with the near matches returned as a warning.
+    """
     principal = actor.principal
     if not policy.can_create_director(principal) or principal.org is None:
         raise Forbidden("Only a trust's HR team adds directors, with an appointment at their own trust.")
@@ -117,7 +138,7 @@ async def create_director(
         raise RuleViolation(
             f"Your organisation {principal.org} is not on the register; ask an administrator to add it."
         )
-    await _refuse_duplicates(session, given_name, family_name, former_names, date_of_birth, registrations)
+    near = await _refuse_duplicates(session, given_name, family_name, former_names, date_of_birth, registrations)
 
     director = Director(
         given_name=given_name,
@@ -186,7 +207,21 @@ async def create_director(
         record_id=str(director.id),
         director_id=director.id,
     )
-    return await _current_file(session, director)
+    return CreatedDirector(await _current_file(session, director), await _near_matches(session, actor, near))
+
+
+async def _near_matches(session: AsyncSession, actor: Actor, ids: list[uuid.UUID]) -> NearMatches | None:
+    """Which near matches the caller may see (their names are shown, so the showing is audited as a read)."""
+    if not ids:
+        return None
+    rows = await session.execute(
+        sa.select(col(Director.id), col(Director.given_name), col(Director.family_name))
+        .where(col(Director.id).in_(ids), policy.visible_directors(actor.principal))
+        .order_by(col(Director.family_name), col(Director.given_name), col(Director.id))
+    )
+    visible = [(cast(uuid.UUID, i), g, f) for i, g, f in rows]
+    await record_reads(session, actor, "director.near_match", [i for i, _, _ in visible])
+    return NearMatches(visible=visible, hidden=len(ids) - len(visible))
 
 
 async def get_director(
@@ -357,8 +392,12 @@ async def _refuse_duplicates(
     former_names: list[dict[str, str]],
     date_of_birth: dt.date,
     registrations: list[NewRegistration],
-) -> None:
-    """A person is on the register once. The problem never says who matched: the caller may not see them."""
+) -> list[uuid.UUID]:
+    """A person is on the register once. The problem never says who matched: the caller may not see them.
+
+    Returns the people with the same date of birth whose name (current or former) is one typo away from one of
+    the new person's: not refused, since two people can have such names, but worth a look before relying on it.
+    """
     advice = (
         "This person appears to be on the register already. Run a candidate check to see their record "
         "and record your appointment against it, instead of creating a second record."
@@ -377,16 +416,20 @@ async def _refuse_duplicates(
         name_key(n.get("given_name", ""), n.get("family_name", "")) for n in former_names
     }
     same_birthday = await session.execute(
-        sa.select(col(Director.given_name), col(Director.family_name), col(Director.former_names)).where(
-            col(Director.date_of_birth) == date_of_birth
-        )
+        sa.select(col(Director.id), col(Director.given_name), col(Director.family_name), col(Director.former_names))
+        .where(col(Director.date_of_birth) == date_of_birth)
+        .order_by(col(Director.id))
     )
-    for given, family, former in same_birthday:
+    near: list[uuid.UUID] = []
+    for director_id, given, family, former in same_birthday:
         theirs = {name_key(given, family)} | {
             name_key(n.get("given_name", ""), n.get("family_name", "")) for n in former
         }
         if wanted & theirs:
             raise DuplicateDirector(advice, matched_on="name_and_date_of_birth")
+        if any(one_typo_apart(a, b) for a in wanted for b in theirs):
+            near.append(cast(uuid.UUID, director_id))
+    return near
 
 
 def _cursor_id(cursor: str) -> uuid.UUID:

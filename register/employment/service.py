@@ -15,7 +15,7 @@ from register.audit.service import record_event
 from register.directors.models import Director
 from register.employment.coverage import Coverage, compute_coverage
 from register.employment.models import AppointmentType, BoardRole, EmploymentKind, EmploymentRecord, GapExplanation
-from register.errors import Forbidden, RuleViolation
+from register.errors import Breach, DirectorBarred, Forbidden, RuleViolation, refuse
 from register.events.service import EventType, emit
 from register.findings.service import bar_covering
 from register.organisations.models import Organisation
@@ -62,7 +62,7 @@ async def record_employment(
 ) -> EmploymentRecord:
     """Add an entry to a director's history, checking the FPPT and register rules."""
     await _load_for_employment_write(session, actor, director_id, entry)
-    org = await _check_entry(session, settings, director_id, entry, exclude_id=None)
+    org = await _check_entry(session, actor, settings, director_id, entry, exclude_id=None)
     row = build_record(director_id, entry, org)
     record = await add_part(session, actor, EMPLOYMENT, row)
     await announce_appointment(session, record, EventType.APPOINTMENT_STARTED)
@@ -81,8 +81,10 @@ async def update_employment(
 ) -> EmploymentRecord:
     """Correct an entry or record its end; the changed entry must still satisfy every rule."""
     part: EmploymentRecord = await load_part_for_change(session, actor, EMPLOYMENT, director_id, entry_id)
-    proposed = replace(_entry_of(part), **changes)
-    await _check_entry(session, settings, director_id, proposed, exclude_id=part.id)
+    before = _entry_of(part)
+    await _check_entry(
+        session, actor, settings, director_id, replace(before, **changes), exclude_id=part.id, before=before
+    )
     updated: EmploymentRecord = await change_part(
         session, actor, EMPLOYMENT, part, expected_version=expected_version, changes=changes
     )
@@ -188,41 +190,118 @@ async def _load_for_employment_write(
 
 async def _check_entry(
     session: AsyncSession,
+    actor: Actor,
     settings: Settings,
     director_id: uuid.UUID,
     entry: EmploymentEntry,
     *,
     exclude_id: uuid.UUID | None,
+    before: EmploymentEntry | None = None,
 ) -> Organisation | None:
+    """Every register rule the entry breaks, refused at once with the bar first (``before``: the entry as it
+    stood, when this is a change to it).
+
+    A change that only shortens an appointment (ends it, or ends it sooner) can break no rule about when it
+    runs: ending a barred director's appointment is exactly what a trust should be able to do.
+    """
+    breaches: list[Breach] = []
+    is_board = entry.kind is EmploymentKind.BOARD_APPOINTMENT
+    if is_board and (before is None or before.kind is not entry.kind or entry.start_date != before.start_date):
+        bar = await bar_covering(session, director_id, entry.start_date)
+        if bar is not None:
+            until = bar.bar_end.isoformat() if bar.bar_end else "indefinitely"
+            breaches.append(
+                Breach(
+                    "barred",
+                    f"The director is barred from board appointments from {bar.bar_start} until {until} "
+                    f"(barring decision {bar.decision_reference or bar.id}); this appointment would start inside "
+                    "the bar.",
+                    {"barring_decision_id": str(bar.id)},
+                    DirectorBarred,
+                )
+            )
+    if is_board:
+        breaches.extend(await _held_elsewhere(session, actor, entry, before))
     if entry.end_date is not None and entry.end_date < entry.start_date:
-        raise RuleViolation("The entry would end before it starts.")
+        breaches.append(Breach("end-before-start", "The entry would end before it starts."))
     latest_start = policy.today() + dt.timedelta(days=settings.employment_future_start_days)
-    if entry.start_date > latest_start:
-        raise RuleViolation(
-            f"An entry may start at most {settings.employment_future_start_days} days ahead "
-            f"(by {latest_start.isoformat()}); record it nearer the time.",
+    if entry.start_date > latest_start and (before is None or entry.start_date != before.start_date):
+        breaches.append(
+            Breach(
+                "start-too-far-ahead",
+                f"An entry may start at most {settings.employment_future_start_days} days ahead "
+                f"(by {latest_start.isoformat()}); record it nearer the time.",
+            )
         )
     org: Organisation | None = None
     if entry.ods_code is not None:
         org = await session.get(Organisation, entry.ods_code)
         if org is None:
-            raise RuleViolation(f"No organisation with ODS code {entry.ods_code} is on the register.")
-    if entry.kind is EmploymentKind.BOARD_APPOINTMENT:
-        await _refuse_overlap(session, director_id, entry, exclude_id)
-        bar = await bar_covering(session, director_id, entry.start_date)
-        if bar is not None:
-            until = bar.bar_end.isoformat() if bar.bar_end else "indefinitely"
-            raise RuleViolation(
-                f"The director is barred from board appointments from {bar.bar_start} until {until} "
-                f"(barring decision {bar.decision_reference or bar.id}); this appointment would start inside the bar.",
-                barring_decision_id=str(bar.id),
+            breaches.append(
+                Breach("unknown-organisation", f"No organisation with ODS code {entry.ods_code} is on the register.")
             )
+    if is_board and (before is None or _widens(before, entry)):
+        breaches.extend(await _overlaps(session, director_id, entry, exclude_id))
+    refuse(breaches)
     return org
 
 
-async def _refuse_overlap(
+def _widens(before: EmploymentEntry, after: EmploymentEntry) -> bool:
+    """The change could make the entry clash with another: it starts earlier, ends later, or changes type."""
+    ends_later = (
+        after.end_date is None if before.end_date is None else (after.end_date or dt.date.max) > before.end_date
+    )
+    return (
+        after.start_date < before.start_date
+        or (ends_later and after.end_date != before.end_date)
+        or after.kind is not before.kind
+        or after.appointment_type is not before.appointment_type
+    )
+
+
+def _current_on(entry: EmploymentEntry, day: dt.date) -> bool:
+    return entry.end_date is None or entry.end_date >= day
+
+
+async def _held_elsewhere(
+    session: AsyncSession, actor: Actor, entry: EmploymentEntry, before: EmploymentEntry | None
+) -> list[Breach]:
+    """A trust records its own organisation's appointments; at another organisation only ended ones (history).
+
+    A current appointment makes its holder one of that organisation's directors (DESIGN.md §4), so only that
+    organisation (or a regulator) may record it: otherwise one trust could open a director's file to another.
+    """
+    principal = actor.principal
+    if not policy.records_appointments_elsewhere_as_history(principal, entry.ods_code):
+        return []
+    today = policy.today()
+    keeps_current = _current_on(entry, today)
+    was_current = before is not None and before.ods_code == entry.ods_code and _current_on(before, today)
+    if not keeps_current and not was_current:
+        return []
+    where = await _organisation_name(session, entry.ods_code)
+    if was_current:
+        detail = (
+            f"This board appointment at {where} has not ended, so that organisation (or a regulator) keeps it; "
+            "ask them to record the change."
+        )
+    else:
+        detail = (
+            f"A board appointment at {where} that has not ended is recorded by that organisation or by a regulator. "
+            f"Your trust records appointments elsewhere only as history: give an end_date before "
+            f"{today.isoformat()}, or ask that organisation to record the appointment."
+        )
+    return [Breach("appointment-kept-elsewhere", detail, {"ods_code": entry.ods_code})]
+
+
+async def _organisation_name(session: AsyncSession, ods_code: str | None) -> str:
+    org = await session.get(Organisation, ods_code) if ods_code else None
+    return f"{org.name} ({ods_code})" if org is not None else str(ods_code)
+
+
+async def _overlaps(
     session: AsyncSession, director_id: uuid.UUID, entry: EmploymentEntry, exclude_id: uuid.UUID | None
-) -> None:
+) -> list[Breach]:
     """Two board seats at once only when both are joint or shared appointments."""
     far_future = dt.date.max
     query = sa.select(EmploymentRecord).where(
@@ -239,13 +318,17 @@ async def _refuse_overlap(
         for r in (await session.execute(query)).scalars()
         if not (entry.appointment_type in _CONCURRENT_TYPES and r.appointment_type in _CONCURRENT_TYPES)
     ]
-    if clashes:
-        first = clashes[0]
-        raise RuleViolation(
+    if not clashes:
+        return []
+    first = clashes[0]
+    return [
+        Breach(
+            "overlapping-appointments",
             f"This board appointment overlaps the {first.role_title} appointment at {first.employer_name} "
             f"from {first.start_date.isoformat()}; concurrent board seats must both be typed joint or shared.",
-            overlapping_ids=[str(c.id) for c in clashes],
+            {"overlapping_ids": [str(c.id) for c in clashes]},
         )
+    ]
 
 
 def build_record(director_id: uuid.UUID, entry: EmploymentEntry, org: Organisation | None) -> EmploymentRecord:

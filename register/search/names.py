@@ -1,4 +1,4 @@
-"""Search names: the normaliser used wherever a name is written, and keeping ``director_names`` in step.
+"""Search names: keeping ``director_names`` in step with each director's current and former names.
 
 A name is stored once per director and kind (current or former) in a normalised form: lower case, accents
 stripped, punctuation removed (apostrophes joined, hyphens and other marks as spaces), single spaces. Its words
@@ -6,7 +6,6 @@ stripped, punctuation removed (apostrophes joined, hyphens and other marks as sp
 the words it may stand for (see ``register/search/service.py``).
 """
 
-import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -16,26 +15,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from register.names import normalise_name
 from register.search.models import DirectorName, NameKind, NameTokenVariant
 
-# Letters NFKD does not take apart into a base letter and an accent.
-_FOLD = str.maketrans({"æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "œ": "oe", "\u0131": "i"})
-# Joined, not split: O'Brien is searched as "obrien" whichever way it is typed.
-_JOINERS = frozenset("'\u2019\u2018`\u00b4")
 MAX_TOKEN_LENGTH = 60
-
-
-def normalise_name(*parts: str) -> str:
-    """``("Siobhán ", "O'Brien-Ní")`` → ``"siobhan obrien ni"``."""
-    text = unicodedata.normalize("NFKD", " ".join(parts))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold().translate(_FOLD)
-    out = []
-    for c in text:
-        if c.isalnum():
-            out.append(c)
-        elif c not in _JOINERS:
-            out.append(" ")
-    return " ".join("".join(out).split())
 
 
 def name_tokens(name: str) -> list[str]:

@@ -40,10 +40,11 @@ from register.employment.models import BoardRole, EmploymentKind, EmploymentReco
 from register.errors import InvalidInput
 from register.findings.models import UPHELD, Finding, FindingType
 from register.identifiers import Region, RegistrationBody, check_ods_code, check_registration_number
+from register.names import normalise_name
 from register.organisations.models import Organisation
 from register.pagination import decode_cursor, encode_cursor
 from register.search.models import DirectorName, NameTokenVariant
-from register.search.names import deletion_variants, name_tokens, normalise_name
+from register.search.names import deletion_variants, name_tokens
 
 MAX_QUERY_WORDS = 6
 _BAD_CURSOR = "the cursor is not one this service issued for this search; start again without it"

@@ -262,6 +262,53 @@ async def test_former_name_counts_for_duplicates(
     assert response.status_code == 409
 
 
+async def test_letters_that_do_not_decompose_count_as_their_base_letter_for_duplicates(
+    client: httpx.AsyncClient, auth: TokenFactory, create_director: CreateDirector
+) -> None:
+    await create_director("RRV", given_name="Søren", family_name="Łukasz", date_of_birth="1966-06-06")
+    response = await client.post(
+        "/v1/directors",
+        json=director_body(given_name="Soren", family_name="Lukasz", date_of_birth="1966-06-06"),
+        headers=auth("trust_hr", org="RJ1"),
+    )
+    assert response.status_code == 409
+    assert response.json()["matched_on"] == "name_and_date_of_birth"
+
+
+async def test_a_name_one_typo_away_is_created_with_a_warning_naming_the_matches_the_trust_may_see(
+    client: httpx.AsyncClient, auth: TokenFactory, create_director: CreateDirector, db: AsyncSession
+) -> None:
+    own = await create_director("RJ1", given_name="Hollis", family_name="Grant", date_of_birth="1972-03-04")
+    await create_director("RRV", given_name="Holis", family_name="Grunt", date_of_birth="1972-03-04")
+    unrelated = await create_director("RRV", given_name="Hollis", family_name="Grant", date_of_birth="1972-03-05")
+
+    response = await client.post(
+        "/v1/directors",
+        json=director_body(given_name="Holis", family_name="Grant", date_of_birth="1972-03-04"),
+        headers=auth("trust_hr", org="RJ1"),
+    )
+
+    assert response.status_code == 201, response.text
+    [warning] = response.json()["warnings"]
+    assert warning["code"] == "possible-duplicate"
+    assert "2 people" in warning["detail"]
+    assert warning["near_matches"] == [
+        {"id": own["id"], "given_name": "Hollis", "family_name": "Grant", "href": f"/v1/directors/{own['id']}"}
+    ]
+    assert warning["other_matches"] == 1  # Holis Grunt at RRV: counted, never named
+    assert "Grunt" not in response.text and unrelated["id"] not in response.text
+    shown = await db.execute(
+        sa.select(col(AuditEvent.director_id)).where(col(AuditEvent.action) == "director.near_match")
+    )
+    assert [str(d) for d in shown.scalars()] == [own["id"]]
+
+
+async def test_a_distinct_name_gets_no_warning(client: httpx.AsyncClient, create_director: CreateDirector) -> None:
+    await create_director("RJ1", given_name="Hollis", family_name="Grant", date_of_birth="1972-03-04")
+    created = await create_director("RJ1", given_name="Harriet", family_name="Grant", date_of_birth="1972-03-04")
+    assert created["warnings"] == []
+
+
 async def test_update_writes_a_new_version_and_as_of_reads_the_old_one(
     client: httpx.AsyncClient, auth: TokenFactory, create_director: CreateDirector, db: AsyncSession
 ) -> None:

@@ -290,8 +290,10 @@ async def test_unknown_organisation_is_refused(
 
 
 async def test_overlapping_board_appointments_need_joint_or_shared(
-    client: httpx.AsyncClient, hr: dict[str, str], create_director: CreateDirector
+    client: httpx.AsyncClient, auth: TokenFactory, create_director: CreateDirector
 ) -> None:
+    # A current seat at another trust is that trust's (or a regulator's) to record: a regulator records them here.
+    hr = auth("regulator")
     director = await create_director(
         "RJ1", appointment={"board_role": "chair", "appointment_type": "joint", "start_date": "2024-01-01"}
     )

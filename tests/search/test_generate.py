@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL
 
 from bench.generate import TABLES, load, pools
 from register.db import asyncpg_dsn, drop_database
-from register.search.names import normalise_name
+from register.names import normalise_name
 
 TABLE_NAMES = ["organisations", *(t.name for t in TABLES), "name_token_variants"]
 

@@ -5,7 +5,8 @@ import string
 
 import pytest
 
-from register.search.names import deletion_variants, director_name_rows, name_tokens, normalise_name
+from register.names import normalise_name
+from register.search.names import deletion_variants, director_name_rows, name_tokens
 
 
 @pytest.mark.parametrize(
