@@ -194,3 +194,14 @@ async def test_regulators_follow_returns_across_trusts(board: Board, auth: Token
         assert (await board.client.get("/v1/returns?year=2026", headers=board.hr())).status_code == 403
         assert (await board.client.get("/v1/returns?year=2026", headers=board.director(board.chair))).status_code == 403
         assert (await board.client.get("/v1/returns", headers=board.regulator())).status_code == 400
+
+
+async def test_trust_hr_is_told_the_chair_submits_the_return(board: Board) -> None:
+    with time_machine.travel(TODAY, tick=False):
+        response = await board.client.post(
+            "/v1/organisations/RJ1/returns/2026/submit",
+            json={"declaration": DECLARATION},
+            headers={**board.hr(), "If-Match": '"0"'},
+        )
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("The annual return is submitted by the organisation's chair")
