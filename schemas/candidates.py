@@ -29,7 +29,12 @@ class CandidateCheckCreate(Request):
     given_name: PersonName | None = None
     family_name: PersonName | None = None
     date_of_birth: BirthDate | None = None
-    purpose: str = Field(min_length=3, max_length=200, description="Why you are checking, e.g. shortlisting.")
+    purpose: str = Field(
+        min_length=3,
+        max_length=200,
+        description="Why you are checking, e.g. shortlisting. The check's purpose in the audit trail and in the "
+        "director's access log; it wins over an X-Purpose header.",
+    )
     vacancy: Vacancy
 
     @model_validator(mode="after")

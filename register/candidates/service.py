@@ -5,6 +5,7 @@ signed-off assessment outcomes, upheld findings, bars, the existence of open inv
 the director's statements. It never carries check evidence, DBS or health details, drafts or notes.
 """
 
+import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -78,6 +79,9 @@ async def check_candidate_json(
     principal = actor.principal
     if principal.role is not Role.TRUST_HR or principal.org is None:
         raise Forbidden("Candidate checks are made by a trust's HR team.")
+    # The purpose the trust gave for this check is the one its audit events carry (and the director sees in who
+    # read their record and why); it wins over an X-Purpose header, whatever that says.
+    actor = dataclasses.replace(actor, purpose=purpose)
     director_id = who.director_id or await _find(runner, who)
     today = policy.today()
     row = None

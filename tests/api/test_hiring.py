@@ -574,3 +574,22 @@ async def test_checking_trust_hears_about_the_candidate_within_the_window(
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=91), tick=False):
         late = auth("trust_hr", org="RJ1")
         assert (await client.get("/v1/events", headers=late)).json()["items"] == []
+
+
+async def test_the_director_sees_the_purpose_a_trust_gave_for_its_candidate_check(
+    client: httpx.AsyncClient, auth: TokenFactory, candidate: dict[str, Any]
+) -> None:
+    # Without a header, and with an X-Purpose header that says something else: the body's purpose wins.
+    assert (await check(client, auth, director_id=candidate["id"])).status_code == 201
+    with_header = await client.post(
+        "/v1/candidate-checks",
+        json={"director_id": candidate["id"], "purpose": "Longlisting for chair", "vacancy": VACANCY},
+        headers={**auth("trust_hr", org="RTH", sub="hr-rth"), "X-Purpose": "routine"},
+    )
+    assert with_header.status_code == 201, with_header.text
+    assert with_header.json()["check"]["purpose"] == "Longlisting for chair"
+
+    me = auth("director", director_id=candidate["id"], sub="zoe")
+    record = (await client.get("/v1/me/record", headers=me)).json()
+    checks = [(e["actor_org"], e["purpose"]) for e in record["access_log"] if e["action"] == "candidate_check.create"]
+    assert checks == [("RJ1", "Shortlisting for chief executive"), ("RTH", "Longlisting for chair")]
