@@ -203,6 +203,34 @@ async def read_summary_json(runner: StatementRunner, actor: Actor, settings: Set
     return finish_summary(str(row[0]), settings, today)
 
 
+async def director_not_found(runner: StatementRunner, actor: Actor, director_id: uuid.UUID) -> NotFound:
+    """The 404 of a director's file the caller may not read. When the caller's trust holds a candidate check on
+    the director whose window is open, it names the summary view they may read instead; otherwise it is the
+    same 404 as for an id that is not on the register, so that it tells nobody else the director exists.
+
+    Run only once the read has found nothing: the reads that succeed never pay for it."""
+    principal = actor.principal
+    if principal.role in (Role.TRUST_HR, Role.DIRECTOR):
+        shape, stand_ins, key = sql.scope_placeholders(principal)
+        stand_ins[sql.SCOPE_NOW] = policy.now()
+        prepared = sql.prepare(
+            ("candidate-window", *key, policy.today()),
+            lambda: sa.select(
+                policy.checked_candidate(shape, sa.bindparam("director_id", None, type_=sa.Uuid), sql.SCOPE_NOW)
+            ),
+        )
+        row = await sql.fetch_row(runner, prepared, {"director_id": director_id}, stand_ins)
+        if row is not None and row[0]:
+            summary = f"/v1/directors/{director_id}/summary"
+            return NotFound(
+                f"Director {director_id} is not one of your organisation's directors, so their full file is not "
+                f"yours to read; your organisation's candidate check on them is open: read their summary view at "
+                f"{summary}.",
+                summary=summary,
+            )
+    return NotFound(f"No director {director_id} that you may see is on the register.")
+
+
 def finish_summary(body: str, settings: Settings, today: dt.date) -> bytes:
     """Add the six-year coverage and the flags to the view from SQL."""
     summary = msgspec.json.decode(body)

@@ -593,3 +593,37 @@ async def test_the_director_sees_the_purpose_a_trust_gave_for_its_candidate_chec
     record = (await client.get("/v1/me/record", headers=me)).json()
     checks = [(e["actor_org"], e["purpose"]) for e in record["access_log"] if e["action"] == "candidate_check.create"]
     assert checks == [("RJ1", "Shortlisting for chief executive"), ("RTH", "Longlisting for chair")]
+
+
+async def test_a_checking_trust_reading_the_full_file_is_pointed_to_the_summary(
+    client: httpx.AsyncClient, auth: TokenFactory, candidate: dict[str, Any]
+) -> None:
+    assert (await check(client, auth, director_id=candidate["id"])).status_code == 201
+    hr = auth("trust_hr", org="RJ1", sub="hr-rj1")
+    summary = f"/v1/directors/{candidate['id']}/summary"
+    for params in ({}, {"as_of": dt.datetime.now(dt.UTC).isoformat()}):
+        response = await client.get(f"/v1/directors/{candidate['id']}", params=params, headers=hr)
+        assert response.status_code == 404
+        problem = response.json()
+        assert problem["type"] == "/problems/not-found"
+        assert problem["summary"] == summary and summary in problem["detail"]
+    assert (await client.get(summary, headers=hr)).status_code == 200
+
+    # Once the window has closed, the 404 no longer names it.
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=91), tick=False):
+        closed = await client.get(f"/v1/directors/{candidate['id']}", headers=auth("trust_hr", org="RJ1"))
+    assert closed.status_code == 404 and "summary" not in closed.json()
+
+
+async def test_without_an_open_check_the_404_is_the_one_for_an_id_not_on_the_register(
+    client: httpx.AsyncClient, auth: TokenFactory, candidate: dict[str, Any]
+) -> None:
+    assert (await check(client, auth, director_id=candidate["id"])).status_code == 201  # RJ1's check, not RTH's
+    missing = str(uuid.uuid4())
+    for headers in (auth("trust_hr", org="RTH"), auth("director", director_id=str(uuid.uuid4()))):
+        same_id = {**headers, "X-Request-ID": "compare-404s"}
+        unseen = await client.get(f"/v1/directors/{candidate['id']}", headers=same_id)
+        absent = await client.get(f"/v1/directors/{missing}", headers=same_id)
+        assert unseen.status_code == absent.status_code == 404
+        assert unseen.headers["content-type"] == absent.headers["content-type"]
+        assert unseen.content.replace(candidate["id"].encode(), missing.encode()) == absent.content
