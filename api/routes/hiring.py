@@ -71,7 +71,7 @@ class CandidateController(Controller):
         """Check a candidate before appointment: records the check and returns their summary view."""
         # The check, its audit event and the summary view are written and built in one statement, as JSON in the
         # CandidateCheckResult shape (documented above).
-        content = await candidates.check_candidate_json(
+        answer = await candidates.check_candidate_json(
             statements,
             actor,
             state.settings,
@@ -81,8 +81,28 @@ class CandidateController(Controller):
             vacancy_title=data.vacancy.title,
         )
         return cast(
-            "Response[CandidateCheckResult]", Response(content=content, status_code=201, media_type=MediaType.JSON)
+            "Response[CandidateCheckResult]",
+            Response(
+                content=answer.body,
+                status_code=201,
+                media_type=MediaType.JSON,
+                headers={"Location": candidates.check_path(answer.check_id)},
+            ),
         )
+
+    @get(
+        "/candidate-checks/{candidate_check_id:uuid}",
+        opt=roles(Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR),
+        responses=problems(400, 401, 403, 404),
+    )
+    async def get_candidate_check(
+        self,
+        candidate_check_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> CandidateCheckRead:
+        """One candidate check (the trust that made it, the director it is about, regulators and auditors)."""
+        return CandidateCheckRead.model_validate(await candidates.get_check(session, actor, candidate_check_id))
 
     @get(
         "/directors/{director_id:uuid}/summary",

@@ -627,3 +627,43 @@ async def test_without_an_open_check_the_404_is_the_one_for_an_id_not_on_the_reg
         assert unseen.status_code == absent.status_code == 404
         assert unseen.headers["content-type"] == absent.headers["content-type"]
         assert unseen.content.replace(candidate["id"].encode(), missing.encode()) == absent.content
+
+
+async def test_the_check_answers_with_its_location_and_where_to_go_next(
+    client: httpx.AsyncClient, auth: TokenFactory, candidate: dict[str, Any]
+) -> None:
+    rrv = auth("trust_hr", org="RRV")
+    role = {"kind": "role", "employer_name": "Acme Health Ltd", "role_title": "Adviser"}
+    role |= {"start_date": "2010-01-04", "end_date": "2014-12-31"}
+    assert (await client.post(f"/v1/directors/{candidate['id']}/employment", json=role, headers=rrv)).status_code == 201
+
+    response = await check(client, auth, director_id=candidate["id"])
+    assert response.status_code == 201, response.text
+    body = response.json()
+    check_id = body["check"]["id"]
+    assert response.headers["location"] == f"/v1/candidate-checks/{check_id}"
+    links = body["links"]
+    assert links["self"] == {"href": f"/v1/candidate-checks/{check_id}", "method": "GET"}
+    assert links["summary"] == {"href": f"/v1/directors/{candidate['id']}/summary", "method": "GET"}
+    board = [e for e in body["summary"]["employment"] if e["kind"] == "board_appointment"]
+    assert len(body["summary"]["employment"]) == 2 and len(board) == 1  # a BMR is for board appointments only
+    [ask] = links["request_reference"]
+    assert ask["employment_id"] == board[0]["id"] and ask["providing_org"] == "RRV"
+    assert ask["href"] == "/v1/reference-requests" and ask["method"] == "POST"
+
+    hr = auth("trust_hr", org="RJ1", sub="hr-rj1")
+    # Every link works for the checking trust.
+    shown = await client.get(response.headers["location"], headers=hr)
+    assert shown.status_code == 200 and shown.json() == body["check"]
+    assert (await client.get(links["summary"]["href"], headers=hr)).status_code == 200
+    asked = await client.post(ask["href"], json=ask["body"], headers=hr)
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["employment_id"] == ask["employment_id"]
+
+    # The check is the checking trust's, the director's, and the regulators' and auditors' to read; nobody else's.
+    assert (await client.get(response.headers["location"], headers=rrv)).status_code == 404
+    me = auth("director", director_id=candidate["id"])
+    assert (await client.get(response.headers["location"], headers=me)).status_code == 200
+    assert (await client.get(response.headers["location"], headers=auth("regulator"))).status_code == 200
+    assert (await client.get(response.headers["location"], headers=auth("admin"))).status_code == 403
+    assert (await client.get(f"/v1/candidate-checks/{uuid.uuid4()}", headers=hr)).status_code == 404
