@@ -667,3 +667,22 @@ async def test_the_check_answers_with_its_location_and_where_to_go_next(
     assert (await client.get(response.headers["location"], headers=auth("regulator"))).status_code == 200
     assert (await client.get(response.headers["location"], headers=auth("admin"))).status_code == 403
     assert (await client.get(f"/v1/candidate-checks/{uuid.uuid4()}", headers=hr)).status_code == 404
+
+
+async def test_incoming_requests_name_the_director_and_the_role_asked_about(
+    client: httpx.AsyncClient, auth: TokenFactory, candidate: dict[str, Any], past_role: dict[str, Any]
+) -> None:
+    await check(client, auth, director_id=candidate["id"])
+    asked = await ask(client, auth, candidate, past_role)
+    assert asked.status_code == 201, asked.text
+    hr_rth = auth("trust_hr", org="RTH")
+    incoming = await client.get("/v1/reference-requests?direction=incoming&status=open", headers=hr_rth)
+    [shown] = incoming.json()["items"]
+    assert shown["director"] == {"given_name": "Zoë", "family_name": "Ní Bhriain"}
+    appointment = shown["appointment"]
+    assert appointment["role_title"] == past_role["role_title"]
+    assert (appointment["board_role"], appointment["ods_code"]) == ("executive_director", "RTH")
+    assert (appointment["start_date"], appointment["end_date"]) == ("2010-01-01", "2014-12-31")
+    one = (await client.get(f"/v1/reference-requests/{shown['id']}", headers=hr_rth)).json()
+    assert one["director"] == shown["director"] and one["appointment"] == appointment
+    assert asked.json()["appointment"] == appointment
