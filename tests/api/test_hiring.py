@@ -1,6 +1,8 @@
 """Hiring: candidate checks, the summary view and its flags, access windows, and the BMR workflow."""
 
 import datetime as dt
+import json
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +17,8 @@ from sqlmodel import col
 from register.assessments.models import Assessment, AssessmentKind, AssessmentOutcome, AssessmentStatus
 from register.audit.models import AuditEvent
 from register.candidates.models import CandidateCheck
+from register.migrate import PROJECT_ROOT
+from schemas.references import BmrAnswers, BmrCompetence, BmrContent
 from tests.conftest import TokenFactory
 
 CreateDirector = Callable[..., Any]
@@ -686,3 +690,38 @@ async def test_incoming_requests_name_the_director_and_the_role_asked_about(
     one = (await client.get(f"/v1/reference-requests/{shown['id']}", headers=hr_rth)).json()
     assert one["director"] == shown["director"] and one["appointment"] == appointment
     assert asked.json()["appointment"] == appointment
+
+
+def documented_bmr() -> dict[str, Any]:
+    """The worked BMR example of docs/hiring.md (its JSON block with the answers)."""
+    text = (PROJECT_ROOT / "docs" / "hiring.md").read_text()
+    [example] = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, re.S) if '"answers"' in b]
+    data: dict[str, Any] = example
+    return data
+
+
+async def test_the_documented_bmr_example_is_complete_and_accepted(
+    client: httpx.AsyncClient, auth: TokenFactory, candidate: dict[str, Any], past_role: dict[str, Any]
+) -> None:
+    example = documented_bmr()
+    assert set(example) == set(BmrContent.model_fields)
+    assert set(example["answers"]) == set(BmrAnswers.model_fields)
+    assert set(example["competence"]) == set(BmrCompetence.model_fields)
+    assert any(a["answer"] for a in example["answers"].values())  # it shows a yes with its detail
+    assert any("comment" in c for c in example["competence"].values())
+
+    await check(client, auth, director_id=candidate["id"])
+    request = (await ask(client, auth, candidate, past_role)).json()
+    answered = await client.post(
+        f"/v1/reference-requests/{request['id']}/answer",
+        json=example,
+        headers={**auth("trust_hr", org="RTH"), "If-Match": f'"{request["version"]}"'},
+    )
+    assert answered.status_code == 200, answered.text
+    reference = answered.json()["reference"]
+    assert reference["answers"] == example["answers"] | {
+        k: {**v, "detail": None} for k, v in example["answers"].items() if "detail" not in v
+    }
+    assert {k: v["rating"] for k, v in reference["competence"].items()} == {
+        k: v["rating"] for k, v in example["competence"].items()
+    }
