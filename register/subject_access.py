@@ -79,7 +79,9 @@ async def subject_access(session: AsyncSession, actor: Actor) -> dict[str, Any]:
     )
     record["events"] = [snapshot(e) for e in events.scalars()]
     record["annual_returns"] = await _annual_return_lines(session, director_id)
-    shown = [col(getattr(AuditEvent, k)) for k in ACCESS_LOG_FIELDS]
+    # Events written before a candidate check's purpose was the event's own kept it in the detail only.
+    stated = sa.func.coalesce(col(AuditEvent.purpose), col(AuditEvent.detail)["purpose"].astext)
+    shown = [stated.label(k) if k == "purpose" else col(getattr(AuditEvent, k)) for k in ACCESS_LOG_FIELDS]
     reads = await session.execute(
         sa.select(*shown)
         .where(col(AuditEvent.director_id) == director_id, col(AuditEvent.actor_sub) != principal.sub)

@@ -1,4 +1,5 @@
-"""LCF appraisals: a rating for each of the six domains, objectives and multi-source feedback."""
+"""LCF appraisals (competency appraisal records): a rating for each of the six domains, objectives and multi-source
+feedback. Not the FPPT `appraisal` check, which only confirms that the appraisal took place."""
 
 import datetime as dt
 import uuid
@@ -40,7 +41,8 @@ class Objective(Request):
 
 
 class AppraisalCreate(Request):
-    """A board member's LCF appraisal for a year."""
+    """A board member's LCF appraisal (competency appraisal record) for a year; the FPPT `appraisal` check is
+    recorded apart, at /v1/directors/{id}/checks."""
 
     year: int = Field(ge=2023, le=2100, description="The appraisal year.")
     appraiser_name: str = Field(min_length=1, max_length=200, description="Who appraised (e.g. the chair).")
@@ -60,7 +62,7 @@ class AppraisalCreate(Request):
 
 
 class AppraisalUpdate(Request):
-    """Corrections to an appraisal; send only what changes."""
+    """Corrections to an LCF appraisal (competency appraisal record); send only what changes."""
 
     appraiser_name: str | None = Field(default=None, min_length=1, max_length=200)
     appraiser_role: str | None = Field(default=None, min_length=1, max_length=200)
@@ -107,7 +109,7 @@ class RatingsRead(Response):
 
 
 class AppraisalRead(Response):
-    """An LCF appraisal."""
+    """An LCF appraisal (competency appraisal record)."""
 
     id: uuid.UUID
     director_id: uuid.UUID

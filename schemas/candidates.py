@@ -29,7 +29,12 @@ class CandidateCheckCreate(Request):
     given_name: PersonName | None = None
     family_name: PersonName | None = None
     date_of_birth: BirthDate | None = None
-    purpose: str = Field(min_length=3, max_length=200, description="Why you are checking, e.g. shortlisting.")
+    purpose: str = Field(
+        min_length=3,
+        max_length=200,
+        description="Why you are checking, e.g. shortlisting. The check's purpose in the audit trail and in the "
+        "director's access log; it wins over an X-Purpose header.",
+    )
     vacancy: Vacancy
 
     @model_validator(mode="after")
@@ -212,8 +217,36 @@ class CandidateCheckRead(Response):
     access_until: dt.datetime = Field(description="Summary access for your organisation ends at this time.")
 
 
+class Link(BaseModel):
+    """Where to go next, and how."""
+
+    href: str
+    method: str = Field(description="The HTTP method to use.")
+
+
+class ReferenceLink(Link):
+    """How to ask for a Board Member Reference about one board appointment in the candidate's history."""
+
+    employment_id: uuid.UUID = Field(description="The employment entry (a board appointment) of the summary.")
+    providing_org: str = Field(description="The organisation that will be asked.")
+    role_title: str
+    body: dict[str, Any] = Field(description="The request body to send (add a `note` if you wish).")
+
+
+class CandidateCheckLinks(BaseModel):
+    """The check itself, the summary view, and a BMR request for each previous board appointment elsewhere."""
+
+    self: Link = Field(description="GET the recorded check (also the `Location` header).")
+    summary: Link = Field(description="GET the summary view again while the check's window is open.")
+    request_reference: list[ReferenceLink] = Field(
+        description="One per board appointment in the summary's employment at another organisation: POST the body "
+        "to ask that organisation for a BMR."
+    )
+
+
 class CandidateCheckResult(BaseModel):
-    """The check as recorded, and what it shows."""
+    """The check as recorded, what it shows, and where to go next."""
 
     check: CandidateCheckRead
     summary: CandidateSummary
+    links: CandidateCheckLinks

@@ -29,7 +29,10 @@ def parse_within(text: str) -> int:
 class CheckCreate(Request):
     """The result of one FPPT check. For `dbs` and `medical_clearance` send the outcome and date only."""
 
-    check_type: CheckType
+    check_type: CheckType = Field(
+        description="Which FPPT check. `appraisal` is the appraisal check (that the annual appraisal took place), "
+        "not the LCF appraisal (competency appraisal record), which is recorded at /v1/directors/{id}/appraisals."
+    )
     result: CheckResult
     performed_on: dt.date | None = Field(default=None, description="When it was done; required unless not_done.")
     performed_by: str | None = Field(

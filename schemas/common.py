@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 from typing import Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 T = TypeVar("T")
 
@@ -58,6 +58,24 @@ class Withdrawal(Request):
     """Withdraw a record entered in error; it leaves current views and stays in the history."""
 
     reason: str = Field(min_length=3, max_length=500, description="Why the record is withdrawn.")
+
+
+_withdrawn_views: dict[type[BaseModel], type[BaseModel]] = {}
+
+
+def withdrawn_view(read: type[BaseModel]) -> type[BaseModel]:
+    """``read`` with the withdrawal shown: what a withdraw answers (the current views no longer list the record)."""
+    if read not in _withdrawn_views:
+        _withdrawn_views[read] = create_model(
+            f"Withdrawn{read.__name__}",
+            __base__=read,
+            __doc__=f"{(read.__doc__ or read.__name__).strip()} Withdrawn: it has left the current views and stays "
+            "in the history with its reason.",
+            withdrawn=(bool, Field(default=True, description="Always true: the record is withdrawn.")),
+            withdrawn_at=(dt.datetime, Field(description="When it was withdrawn.")),
+            withdrawn_reason=(str, Field(description="Why it was withdrawn, as given.")),
+        )
+    return _withdrawn_views[read]
 
 
 class Verification(Request):

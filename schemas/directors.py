@@ -152,6 +152,26 @@ class DirectorSummary(Response):
     score: float | None = Field(default=None, description="Name-match score (0 to 1) when searching with q.")
 
 
+class CurrentAppointment(Response):
+    """A board appointment that has not ended (one recorded ahead of its start counts)."""
+
+    ods_code: str | None = None
+    organisation_name: str | None = None
+    board_role: str | None = None
+    role_title: str
+
+
+class DirectorHit(DirectorSummary):
+    """A director in a list or search, with what tells one from another without opening each file."""
+
+    current_appointments: list[CurrentAppointment] = Field(
+        description="Current board appointments: organisation and board role."
+    )
+    barred: bool = Field(description="A barring decision is in force (public to every reader, as /v1/barred).")
+    has_upheld_finding: bool = Field(description="The director's file holds an upheld finding.")
+    overdue_checks: bool = Field(description="An FPPT check of the director is past its next-due date.")
+
+
 class DirectorRead(DirectorSummary):
     """A director's record with registrations and board appointments."""
 

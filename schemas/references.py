@@ -85,12 +85,36 @@ class Reason(Request):
     reason: str = Field(min_length=3, max_length=1000)
 
 
+class RequestDirector(BaseModel):
+    """Who the reference is about."""
+
+    given_name: str
+    family_name: str
+
+
+class RequestAppointment(BaseModel):
+    """The board appointment (employment entry) the reference is asked about."""
+
+    role_title: str
+    board_role: str | None = None
+    ods_code: str | None = None
+    employer_name: str
+    start_date: dt.date
+    end_date: dt.date | None = None
+
+
 class ReferenceRequestRead(Response):
     """A reference request; `status` shows `expired` for an open request past its answer-by date."""
 
     id: uuid.UUID
     director_id: uuid.UUID
+    director: RequestDirector | None = Field(
+        default=None, description="The director's name, so that the organisation asked need not look them up."
+    )
     employment_id: uuid.UUID
+    appointment: RequestAppointment | None = Field(
+        default=None, description="The board appointment asked about: role, organisation and dates."
+    )
     requesting_org: str
     providing_org: str
     status: RequestStatus

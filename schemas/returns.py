@@ -47,7 +47,10 @@ class ReturnMember(Response):
     roles: list[MemberRole]
     assessment: MemberAssessment
     attested: bool = Field(description="Signed a self-attestation for the year.")
-    appraised: bool = Field(description="Has an LCF appraisal for the year at this organisation.")
+    appraised: bool = Field(
+        description="Has an LCF appraisal (competency appraisal record) for the year at this organisation; the "
+        "FPPT `appraisal` check does not count here (it is among the checks)."
+    )
     missing: list[str] = Field(description="What is missing or out of date, in words.")
 
 

@@ -1,4 +1,5 @@
-"""LCF appraisals: trust HR records and corrects them; the director, regulators and auditors read them."""
+"""LCF appraisals (competency appraisal records): trust HR records and corrects them; the director, regulators and
+auditors read them. The FPPT `appraisal` check is a check (api/routes/checks.py)."""
 
 import uuid
 from typing import Any
@@ -35,7 +36,7 @@ class AppraisalController(Controller):
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> Response[Page[AppraisalRead]]:
-        """List a director's LCF appraisals, newest first."""
+        """List a director's LCF appraisals (competency appraisal records), newest first."""
         rows, next_cursor = await service.list_appraisals(session, actor, director_id, limit=limit, cursor=cursor)
         return page_response(request, [AppraisalRead.from_data(r) for r in rows], next_cursor)
 
@@ -64,7 +65,7 @@ class AppraisalController(Controller):
         actor: NamedDependency[Actor],
         as_of: AsOf = None,
     ) -> Response[AppraisalRead]:
-        """Read one appraisal, now or as of a past time."""
+        """Read one LCF appraisal, now or as of a past time."""
         data = await service.get_appraisal(session, actor, director_id, appraisal_id, as_of=aware(as_of))
         return Response(AppraisalRead.from_data(data), headers={"ETag": etag(data["version"])})
 
@@ -78,7 +79,7 @@ class AppraisalController(Controller):
         actor: NamedDependency[Actor],
         expected_version: NamedDependency[int],
     ) -> Response[AppraisalRead]:
-        """Correct an appraisal (trust HR of the appraising organisation, If-Match)."""
+        """Correct an LCF appraisal (trust HR of the appraising organisation, If-Match)."""
         row = await service.update_appraisal(
             session, actor, director_id, appraisal_id, expected_version=expected_version, changes=data.changes()
         )

@@ -129,7 +129,17 @@ class AssessmentController(Controller):
         )
         return _respond(view)
 
-    @post("/{assessment_id:uuid}/sign-off", status_code=200, opt=roles(Role.DIRECTOR), responses=CHANGE_PROBLEMS)
+    @post(
+        "/{assessment_id:uuid}/sign-off",
+        status_code=200,
+        opt=roles(
+            Role.DIRECTOR,
+            refused="An FPPT assessment is signed off by the organisation's chair (the senior independent director "
+            "for the chair's own), signed in with their own director token: send it to them once it is awaiting "
+            "sign-off.",
+        ),
+        responses=CHANGE_PROBLEMS,
+    )
     async def sign_off_assessment(
         self,
         director_id: FromPath[uuid.UUID],

@@ -38,7 +38,15 @@ class AttestationController(Controller):
         items, next_cursor = await service.list_attestations(session, actor, director_id, limit=limit, cursor=cursor)
         return page_response(request, [AttestationRead.from_signed(i) for i in items], next_cursor)
 
-    @post("/", opt=roles(Role.DIRECTOR), responses=problems(400, 401, 403, 404, 409, 415, 422))
+    @post(
+        "/",
+        opt=roles(
+            Role.DIRECTOR,
+            refused="The self-attestation is signed by the director themselves, signed in with their own director "
+            "token; nobody signs it for them.",
+        ),
+        responses=problems(400, 401, 403, 404, 409, 415, 422),
+    )
     async def sign_attestation(
         self,
         director_id: FromPath[uuid.UUID],

@@ -22,7 +22,14 @@ from register.employment.models import BoardRole
 from register.identifiers import Region, RegistrationBody
 from register.search.service import BoardStatus, SearchCriteria, search_directors
 from schemas.common import Page
-from schemas.directors import DirectorCreate, DirectorCreated, DirectorRead, DirectorSummary, DirectorUpdate
+from schemas.directors import (
+    DirectorCreate,
+    DirectorCreated,
+    DirectorHit,
+    DirectorRead,
+    DirectorSummary,
+    DirectorUpdate,
+)
 from schemas.organisations import OdsCode
 
 READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
@@ -84,7 +91,7 @@ class DirectorController(Controller):
         barred: BarredFilter = None,
         assessment_outcome: OutcomeFilter = None,
         overdue_checks: OverdueFilter = None,
-    ) -> Response[Page[DirectorSummary]]:
+    ) -> Response[Page[DirectorHit]]:
         """List or search the directors you may see (a trust: its own; regulators and auditors: everyone)."""
         criteria = SearchCriteria(
             q=q,
@@ -100,7 +107,19 @@ class DirectorController(Controller):
             overdue_checks=overdue_checks,
         )
         hits, next_cursor = await search_directors(session, actor, criteria, limit=limit, cursor=cursor)
-        items = [DirectorSummary.model_validate(h.director).model_copy(update={"score": h.score}) for h in hits]
+        items = [
+            DirectorHit.model_validate(
+                {
+                    **DirectorSummary.model_validate(h.director).model_dump(),
+                    "score": h.score,
+                    "current_appointments": h.current_appointments,
+                    "barred": h.barred,
+                    "has_upheld_finding": h.has_upheld_finding,
+                    "overdue_checks": h.overdue_checks,
+                }
+            )
+            for h in hits
+        ]
         return page_response(request, items, next_cursor)
 
     @post("/", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 409, 415, 422))

@@ -21,7 +21,7 @@ from api.openapi import problems
 from register.access.principal import Actor, Role
 from register.parts import PartKind, get_part, list_parts, load_part_for_change, withdraw_part
 from register.settings import Settings
-from schemas.common import Withdrawal
+from schemas.common import Withdrawal, withdrawn_view
 
 READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
 AsOf = Annotated[
@@ -55,6 +55,7 @@ def part_router(
 ) -> Router:
     """A router for ``/v1/directors/{director_id}/<segment>`` with the five part operations."""
     label = kind.label
+    withdrawn_read = withdrawn_view(read)
     plural = f"{label}s" if not label.endswith("y") else f"{label[:-1]}ies"
 
     @get(
@@ -125,7 +126,8 @@ def part_router(
         status_code=200,
         responses=problems(400, 401, 403, 404, 412, 415, 428),
         summary=f"Withdraw a {label}",
-        description="For an entry recorded in error: it leaves current views and stays in the history.",
+        description="For an entry recorded in error: it leaves current views and stays in the history. The answer "
+        "is the withdrawn record with `withdrawn: true`, `withdrawn_at` and `withdrawn_reason`.",
     )
     async def withdraw_item(
         director_id: FromPath[uuid.UUID],
@@ -134,7 +136,7 @@ def part_router(
         session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         expected_version: NamedDependency[int],
-    ) -> Response[read]:  # type: ignore[valid-type]
+    ) -> Response[withdrawn_read]:  # type: ignore[valid-type]
         if withdraw is not None:
             withdrawn = await withdraw(session, actor, director_id, part_id, expected_version, data.reason)
         else:
@@ -142,7 +144,7 @@ def part_router(
             withdrawn = await withdraw_part(
                 session, actor, kind, part, expected_version=expected_version, reason=data.reason
             )
-        return Response(read.model_validate(withdrawn), headers={"ETag": etag(withdrawn.version)})
+        return Response(withdrawn_read.model_validate(withdrawn), headers={"ETag": etag(withdrawn.version)})
 
     handlers = [list_items, read_item, add_item, withdraw_item]
     if change is not None:

@@ -44,9 +44,14 @@ Direction = Annotated[
 StatusFilter = Annotated[RequestStatus | None, QueryParameter(description="Only requests in this state.")]
 
 
-def request_read(row: Any) -> ReferenceRequestRead:
-    """A request as shown, with an open request past its answer-by date shown as expired."""
-    return ReferenceRequestRead.model_validate({**snapshot(row), "status": references.effective_status(row)})
+async def request_reads(session: AsyncSession, rows: list[Any]) -> list[ReferenceRequestRead]:
+    """Requests as shown: an open request past its answer-by date as expired, with who and which role."""
+    return [ReferenceRequestRead.model_validate(v) for v in await references.request_views(session, rows)]
+
+
+async def request_read(session: AsyncSession, row: Any) -> ReferenceRequestRead:
+    [shown] = await request_reads(session, [row])
+    return shown
 
 
 class AnsweredRequest(BaseModel):
@@ -71,7 +76,7 @@ class CandidateController(Controller):
         """Check a candidate before appointment: records the check and returns their summary view."""
         # The check, its audit event and the summary view are written and built in one statement, as JSON in the
         # CandidateCheckResult shape (documented above).
-        content = await candidates.check_candidate_json(
+        answer = await candidates.check_candidate_json(
             statements,
             actor,
             state.settings,
@@ -81,8 +86,28 @@ class CandidateController(Controller):
             vacancy_title=data.vacancy.title,
         )
         return cast(
-            "Response[CandidateCheckResult]", Response(content=content, status_code=201, media_type=MediaType.JSON)
+            "Response[CandidateCheckResult]",
+            Response(
+                content=answer.body,
+                status_code=201,
+                media_type=MediaType.JSON,
+                headers={"Location": candidates.check_path(answer.check_id)},
+            ),
         )
+
+    @get(
+        "/candidate-checks/{candidate_check_id:uuid}",
+        opt=roles(Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR),
+        responses=problems(400, 401, 403, 404),
+    )
+    async def get_candidate_check(
+        self,
+        candidate_check_id: FromPath[uuid.UUID],
+        session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> CandidateCheckRead:
+        """One candidate check (the trust that made it, the director it is about, regulators and auditors)."""
+        return CandidateCheckRead.model_validate(await candidates.get_check(session, actor, candidate_check_id))
 
     @get(
         "/directors/{director_id:uuid}/summary",
@@ -126,7 +151,7 @@ class ReferenceRequestController(Controller):
         row = await references.request_reference(
             session, actor, settings, director_id=data.director_id, employment_id=data.employment_id, note=data.note
         )
-        return Response(request_read(row), status_code=201, headers={"ETag": etag(row.version)})
+        return Response(await request_read(session, row), status_code=201, headers={"ETag": etag(row.version)})
 
     @get(
         "/",
@@ -147,7 +172,7 @@ class ReferenceRequestController(Controller):
         rows, next_cursor = await references.list_requests(
             session, actor, direction=direction, status=status, limit=limit, cursor=cursor
         )
-        return page_response(request, [request_read(r) for r in rows], next_cursor)
+        return page_response(request, await request_reads(session, rows), next_cursor)
 
     @get(
         "/{request_id:uuid}",
@@ -159,7 +184,7 @@ class ReferenceRequestController(Controller):
     ) -> Response[ReferenceRequestRead]:
         """One reference request and its state."""
         row = await references.get_request(session, actor, request_id)
-        return Response(request_read(row), headers={"ETag": etag(row.version)})
+        return Response(await request_read(session, row), headers={"ETag": etag(row.version)})
 
     @post(
         "/{request_id:uuid}/answer",
@@ -179,7 +204,9 @@ class ReferenceRequestController(Controller):
         row, reference = await references.answer_request(
             session, actor, request_id, expected_version=expected_version, bmr=data.stored()
         )
-        return AnsweredRequest(request=request_read(row), reference=ReferenceRead.model_validate(reference))
+        return AnsweredRequest(
+            request=await request_read(session, row), reference=ReferenceRead.model_validate(reference)
+        )
 
     @post(
         "/{request_id:uuid}/decline",
@@ -199,7 +226,7 @@ class ReferenceRequestController(Controller):
         row = await references.decline_request(
             session, actor, request_id, expected_version=expected_version, reason=data.reason
         )
-        return request_read(row)
+        return await request_read(session, row)
 
     @post(
         "/{request_id:uuid}/withdraw",
@@ -219,7 +246,7 @@ class ReferenceRequestController(Controller):
         row = await references.withdraw_request(
             session, actor, request_id, expected_version=expected_version, reason=data.reason
         )
-        return request_read(row)
+        return await request_read(session, row)
 
 
 class ReferenceController(Controller):

@@ -49,7 +49,11 @@ class OrganisationReturnController(Controller):
 
     @post(
         "/{year:int}/submit",
-        opt=roles(Role.DIRECTOR),
+        opt=roles(
+            Role.DIRECTOR,
+            refused="The annual return is submitted by the organisation's chair, signed in with their own director "
+            "token.",
+        ),
         responses=problems(400, 401, 403, 404, 412, 415, 422, 428),
     )
     async def submit_return(

@@ -29,7 +29,7 @@ async def record_appraisal(
     await load_fppt_director(session, actor, director_id)
     principal = actor.principal
     if not policy.can_keep_fppt_records(principal, principal.org) or principal.org is None:
-        raise Forbidden("Only the HR team of the director's trust records appraisals.")
+        raise Forbidden("Only the HR team of the director's trust records LCF appraisals.")
     _check_rules(fields)
     taken = (
         await session.execute(
@@ -42,7 +42,7 @@ async def record_appraisal(
     ).scalar_one_or_none()
     if taken is not None:
         raise Conflict(
-            f"The {fields['year']} appraisal is already recorded; change it with If-Match instead.",
+            f"The {fields['year']} LCF appraisal is already recorded; change it with If-Match instead.",
             appraisal_id=str(taken),
         )
     row = Appraisal(director_id=director_id, ods_code=principal.org, recorded_by=principal.sub, version=1, **fields)
@@ -66,7 +66,7 @@ async def update_appraisal(
     await load_fppt_director(session, actor, director_id)
     row = await _load(session, director_id, appraisal_id)
     if not policy.can_keep_fppt_records(actor.principal, row.ods_code):
-        raise Forbidden("Only the HR team of the appraising organisation changes this appraisal.")
+        raise Forbidden("Only the HR team of the appraising organisation changes this LCF appraisal.")
     if not changes:
         raise RuleViolation("The change names no field to update.")
     if row.version != expected_version:
@@ -127,7 +127,7 @@ async def get_appraisal(
     if as_of is not None:
         past = await version_as_of(session, RECORD_TYPE, str(appraisal_id), as_of)
         if past is None:
-            raise NotFound(f"Appraisal {appraisal_id} was not on the register at {as_of.isoformat()}.")
+            raise NotFound(f"LCF appraisal {appraisal_id} was not on the register at {as_of.isoformat()}.")
         data = past.data
     await attach_statements(session, director_id, RECORD_TYPE, [data])
     await record_event(
@@ -161,7 +161,7 @@ async def appraised_directors(
 def _check_rules(fields: dict[str, Any]) -> None:
     today = policy.today()
     if fields["year"] > today.year:
-        raise RuleViolation(f"An appraisal for {fields['year']} cannot be recorded before the year starts.")
+        raise RuleViolation(f"An LCF appraisal for {fields['year']} cannot be recorded before the year starts.")
     submitted = fields.get("submitted_to_nhse_on")
     if isinstance(submitted, str):
         submitted = dt.date.fromisoformat(submitted)
@@ -179,7 +179,7 @@ async def _load(session: AsyncSession, director_id: uuid.UUID, appraisal_id: uui
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"No appraisal {appraisal_id} on director {director_id}'s file.")
+        raise NotFound(f"No LCF appraisal {appraisal_id} on director {director_id}'s file.")
     return row
 
 

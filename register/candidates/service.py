@@ -5,6 +5,7 @@ signed-off assessment outcomes, upheld findings, bars, the existence of open inv
 the director's statements. It never carries check evidence, DBS or health details, drafts or notes.
 """
 
+import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlmodel import col
 from register import sql
 from register.access import policy
 from register.access.principal import Actor, Role
+from register.audit.service import record_event
 from register.candidates.models import CandidateCheck, IdentifiedBy
 from register.db import StatementRunner
 from register.directors import queries
@@ -68,16 +70,19 @@ async def check_candidate_json(
     purpose: str,
     vacancy_board_role: BoardRole,
     vacancy_title: str | None,
-) -> bytes:
+) -> "CheckAnswer":
     """Record the check (who, organisation, purpose, when) and return it with the candidate's summary view.
 
     The check, its audit event and the summary are written and read in one statement; a candidate named by
     registration or by name and date of birth is looked up first. No match is recorded too, and is the same 404
-    whatever nearly matched. Returns the JSON body of ``CandidateCheckResult``.
+    whatever nearly matched.
     """
     principal = actor.principal
     if principal.role is not Role.TRUST_HR or principal.org is None:
         raise Forbidden("Candidate checks are made by a trust's HR team.")
+    # The purpose the trust gave for this check is the one its audit events carry (and the director sees in who
+    # read their record and why); it wins over an X-Purpose header, whatever that says.
+    actor = dataclasses.replace(actor, purpose=purpose)
     director_id = who.director_id or await _find(runner, who)
     today = policy.today()
     row = None
@@ -101,8 +106,46 @@ async def check_candidate_json(
         values = sql.audit_values(actor, "candidate_check.no_match", "candidate_check", detail)
         await sql.fetch_row(runner, sql.prepare(("event",), sql.event_statement), values)
         raise NotFound(NO_MATCH)
-    summary = finish_summary(str(row[0]), settings, today)
-    return b'{"check":' + str(row[1]).encode() + b',"summary":' + summary + b"}"
+    summary = summary_view(str(row[0]), settings, today)
+    check = msgspec.json.decode(str(row[1]))
+    links = check_links(check, summary, principal.org)
+    body = b'{"check":' + str(row[1]).encode() + b',"summary":' + msgspec.json.encode(summary)
+    return CheckAnswer(check_id=uuid.UUID(check["id"]), body=body + b',"links":' + msgspec.json.encode(links) + b"}")
+
+
+@dataclass(frozen=True)
+class CheckAnswer:
+    """A recorded candidate check: its id and the JSON body of ``CandidateCheckResult``."""
+
+    check_id: uuid.UUID
+    body: bytes
+
+
+def check_path(check_id: Any) -> str:
+    return f"/v1/candidate-checks/{check_id}"
+
+
+def check_links(check: dict[str, Any], summary: dict[str, Any], checking_org: str) -> dict[str, Any]:
+    """Where the trust goes next: the check itself, the summary view (while the window is open), and a BMR
+    request for each board appointment in the candidate's history at another organisation (the entries a
+    reference may be requested for)."""
+    director_id = check["director_id"]
+    return {
+        "self": {"href": check_path(check["id"]), "method": "GET"},
+        "summary": {"href": f"/v1/directors/{director_id}/summary", "method": "GET"},
+        "request_reference": [
+            {
+                "employment_id": e["id"],
+                "providing_org": e["ods_code"],
+                "role_title": e["role_title"],
+                "href": "/v1/reference-requests",
+                "method": "POST",
+                "body": {"director_id": director_id, "employment_id": e["id"]},
+            }
+            for e in summary["employment"]
+            if e["kind"] == EmploymentKind.BOARD_APPOINTMENT.value and e["ods_code"] and e["ods_code"] != checking_org
+        ],
+    }
 
 
 def _check_statement() -> sa.Select[Any]:
@@ -199,9 +242,42 @@ async def read_summary_json(runner: StatementRunner, actor: Actor, settings: Set
     return finish_summary(str(row[0]), settings, today)
 
 
+async def director_not_found(runner: StatementRunner, actor: Actor, director_id: uuid.UUID) -> NotFound:
+    """The 404 of a director's file the caller may not read. When the caller's trust holds a candidate check on
+    the director whose window is open, it names the summary view they may read instead; otherwise it is the
+    same 404 as for an id that is not on the register, so that it tells nobody else the director exists.
+
+    Run only once the read has found nothing: the reads that succeed never pay for it."""
+    principal = actor.principal
+    if principal.role in (Role.TRUST_HR, Role.DIRECTOR):
+        shape, stand_ins, key = sql.scope_placeholders(principal)
+        stand_ins[sql.SCOPE_NOW] = policy.now()
+        prepared = sql.prepare(
+            ("candidate-window", *key, policy.today()),
+            lambda: sa.select(
+                policy.checked_candidate(shape, sa.bindparam("director_id", None, type_=sa.Uuid), sql.SCOPE_NOW)
+            ),
+        )
+        row = await sql.fetch_row(runner, prepared, {"director_id": director_id}, stand_ins)
+        if row is not None and row[0]:
+            summary = f"/v1/directors/{director_id}/summary"
+            return NotFound(
+                f"Director {director_id} is not one of your organisation's directors, so their full file is not "
+                f"yours to read; your organisation's candidate check on them is open: read their summary view at "
+                f"{summary}.",
+                summary=summary,
+            )
+    return NotFound(f"No director {director_id} that you may see is on the register.")
+
+
 def finish_summary(body: str, settings: Settings, today: dt.date) -> bytes:
-    """Add the six-year coverage and the flags to the view from SQL."""
-    summary = msgspec.json.decode(body)
+    """Add the six-year coverage and the flags to the view from SQL; the JSON body of ``CandidateSummary``."""
+    return msgspec.json.encode(summary_view(body, settings, today))
+
+
+def summary_view(body: str, settings: Settings, today: dt.date) -> dict[str, Any]:
+    """The view from SQL with the six-year coverage and the flags added."""
+    summary: dict[str, Any] = msgspec.json.decode(body)
     helper = summary.pop("_flags")
     day = dt.date.fromisoformat
     employment = summary["employment"]
@@ -221,7 +297,7 @@ def finish_summary(body: str, settings: Settings, today: dt.date) -> bytes:
         ],
     }
     summary["flags"] = _flags(today, summary, helper, coverage)
-    return msgspec.json.encode(summary)
+    return summary
 
 
 def _flags(today: dt.date, summary: dict[str, Any], helper: dict[str, Any], coverage: Any) -> list[dict[str, str]]:
@@ -279,6 +355,35 @@ def _flags(today: dt.date, summary: dict[str, Any], helper: dict[str, Any], cove
         names = "; ".join(f"{r['body']} {r['number']}: {r['status'].replace('_', ' ')}" for r in troubled)
         flags.append({"code": "registration_not_in_good_standing", "explanation": f"Registration status: {names}."})
     return flags
+
+
+async def get_check(session: AsyncSession, actor: Actor, check_id: uuid.UUID) -> CandidateCheck:
+    """One candidate check, for the trust that made it, the director it is about, regulators and auditors."""
+    p = actor.principal
+    if p.role is Role.ADMIN:
+        raise Forbidden("Administrators see no personal data.")
+    if p.role in policy.READ_ALL_ROLES:
+        visible: sa.ColumnElement[bool] = sa.true()
+    elif p.role is Role.TRUST_HR and p.org:
+        visible = col(CandidateCheck.checking_org) == p.org
+    elif p.role is Role.DIRECTOR and p.director_id:
+        visible = col(CandidateCheck.director_id) == p.director_id
+    else:
+        visible = sa.false()
+    row = (
+        await session.execute(sa.select(CandidateCheck).where(col(CandidateCheck.id) == check_id, visible))
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"No candidate check {check_id} that you may see.")
+    await record_event(
+        session,
+        actor,
+        "candidate_check.read",
+        record_type="candidate_check",
+        record_id=str(check_id),
+        director_id=row.director_id,
+    )
+    return row
 
 
 async def checks_on(session: AsyncSession, director_id: uuid.UUID) -> list[CandidateCheck]:

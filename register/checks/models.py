@@ -9,7 +9,12 @@ from register.base import created_at, enum_column, updated_at, uuid_pk, version_
 
 
 class CheckType(StrEnum):
-    """The FPPT checks of NHS England's framework for board members (DESIGN.md §2)."""
+    """The FPPT checks of NHS England's framework for board members (DESIGN.md §2).
+
+    `appraisal` is the appraisal check: the trust's confirmation that the board member's annual appraisal took
+    place. It is not the LCF appraisal (competency appraisal record) itself, which is recorded at
+    `/v1/directors/{id}/appraisals` and which the annual return looks for.
+    """
 
     EMPLOYMENT_HISTORY = "employment_history"
     REFERENCES = "references"

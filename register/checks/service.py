@@ -67,6 +67,8 @@ class CheckGap:
 
     def describe(self) -> str:
         label = self.check_type.value.replace("_", " ")
+        if self.check_type is CheckType.APPRAISAL:  # not the LCF appraisal record, which the return lists apart
+            label = "appraisal (the FPPT appraisal check)"
         if self.problem == "overdue":
             return f"check {label} overdue since {self.next_due}"
         if self.problem == "unmitigated_concern":

@@ -13,7 +13,8 @@ from register import sql
 from register.access import policy
 from register.access.principal import Actor
 from register.audit.service import record_event, record_reads
-from register.db import StatementRunner
+from register.candidates.service import director_not_found
+from register.db import SessionRunner, StatementRunner
 from register.directors import queries
 from register.directors.models import Director, ProfessionalRegistration
 from register.employment.models import AppointmentType, BoardRole, EmploymentKind, EmploymentRecord
@@ -228,7 +229,10 @@ async def get_director(
     session: AsyncSession, actor: Actor, director_id: uuid.UUID, *, as_of: dt.datetime | None = None
 ) -> DirectorFile:
     """A director's file as the caller may see it, now or as it stood at ``as_of``."""
-    director = await load_visible_director(session, actor, director_id)
+    try:
+        director = await load_visible_director(session, actor, director_id)
+    except NotFound:
+        raise await director_not_found(SessionRunner(session), actor, director_id) from None
     if as_of is None:
         result = await _current_file(session, director)
     else:
@@ -272,7 +276,7 @@ async def read_director_json(runner: StatementRunner, actor: Actor, director_id:
     values = {"director_id": director_id, "today": today, **sql.audit_values(actor, "director.read", "director")}
     row = await sql.fetch_row(runner, prepared, values, stand_ins)
     if row is None:
-        raise NotFound(f"No director {director_id} that you may see is on the register.")
+        raise await director_not_found(runner, actor, director_id)
     return str(row[0]).encode(), int(row[1])
 
 

@@ -12,6 +12,7 @@ from register.access import policy
 from register.access.principal import Actor, Role
 from register.audit.service import record_event, record_reads
 from register.candidates.models import CandidateCheck
+from register.directors.models import Director
 from register.employment.models import EmploymentKind, EmploymentRecord
 from register.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, RuleViolation
 from register.pagination import decode_cursor, encode_cursor
@@ -23,7 +24,7 @@ from register.references.models import (
     RequestStatus,
 )
 from register.settings import Settings
-from register.versions.service import write_version
+from register.versions.service import snapshot, write_version
 
 REFERENCES = PartKind(BoardMemberReference, "reference", "reference", ("signed_on",))
 REQUEST = "reference_request"
@@ -103,6 +104,50 @@ async def request_reference(
     await session.refresh(row)
     await _history(session, actor, row, "created")
     return row
+
+
+async def request_views(session: AsyncSession, rows: list[ReferenceRequest]) -> list[dict[str, Any]]:
+    """The requests as shown: each with its effective status, the director's name and the board appointment asked
+    about (so the organisation asked need not look either up), in one query for the lot."""
+    if not rows:
+        return []
+    about = await session.execute(
+        sa.select(
+            col(EmploymentRecord.id),
+            col(Director.given_name),
+            col(Director.family_name),
+            col(EmploymentRecord.role_title),
+            col(EmploymentRecord.board_role),
+            col(EmploymentRecord.ods_code),
+            col(EmploymentRecord.employer_name),
+            col(EmploymentRecord.start_date),
+            col(EmploymentRecord.end_date),
+        )
+        .join(Director, col(Director.id) == col(EmploymentRecord.director_id))
+        .where(col(EmploymentRecord.id).in_({r.employment_id for r in rows}))
+    )
+    context = {a.id: a for a in about}
+    views = []
+    for row in rows:
+        a = context.get(row.employment_id)
+        views.append(
+            {
+                **snapshot(row),
+                "status": effective_status(row),
+                "director": {"given_name": a.given_name, "family_name": a.family_name} if a else None,
+                "appointment": {
+                    "role_title": a.role_title,
+                    "board_role": a.board_role,
+                    "ods_code": a.ods_code,
+                    "employer_name": a.employer_name,
+                    "start_date": a.start_date,
+                    "end_date": a.end_date,
+                }
+                if a
+                else None,
+            }
+        )
+    return views
 
 
 def _visible_requests(actor: Actor) -> sa.ColumnElement[bool]:

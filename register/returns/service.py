@@ -304,7 +304,11 @@ async def build_contents(session: AsyncSession, org: Organisation, year: int) ->
         if not line["attested"]:
             missing.append(f"self-attestation for {year} not signed")
         if not line["appraised"]:
-            missing.append(f"LCF appraisal for {year} not recorded")
+            # The LCF appraisal record, not the FPPT `appraisal` check (that one is among the checks below).
+            missing.append(
+                f"LCF appraisal (competency appraisal record) for {year} not recorded at {org.ods_code}; "
+                "a clear appraisal check does not record it"
+            )
         if not left:  # checks of someone who has left the board are no longer kept up
             missing += [g.describe() for g in find_gaps(checks[director_id], ANNUAL_REQUIRED, on)]
         line["missing"] = missing

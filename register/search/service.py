@@ -18,13 +18,13 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -81,10 +81,15 @@ class SearchCriteria:
 
 @dataclass(frozen=True)
 class SearchHit:
-    """A director found, with the name-match score when the search had a name query."""
+    """A director found, with the name-match score when the search had a name query, and what tells one hit
+    from another: current board appointments and flags."""
 
     director: Director
     score: float | None = None
+    current_appointments: list[dict[str, Any]] = field(default_factory=list)
+    barred: bool = False
+    has_upheld_finding: bool = False
+    overdue_checks: bool = False
 
 
 async def search_directors(
@@ -178,7 +183,7 @@ async def _name_search(
         .subquery("hits")
     )
     query = (
-        sa.select(Director, hits.c.score)
+        sa.select(col(Director.id).label("id"), hits.c.score)
         .join(hits, hits.c.director_id == col(Director.id))
         .where(*conditions)
         .order_by(hits.c.score.desc(), col(Director.id))
@@ -189,9 +194,9 @@ async def _name_search(
         query = query.where(
             sa.or_(hits.c.score < after_score, sa.and_(hits.c.score == after_score, col(Director.id) > after_id))
         )
-    rows = (await session.execute(query)).all()
-    found = [SearchHit(director=d, score=float(s)) for d, s in rows[:limit]]
-    return found, len(rows) > limit
+    page = query.subquery("page")
+    rows = (await session.execute(_with_context(page, page.c.score.desc()))).all()
+    return [_hit(row) for row in rows[:limit]], len(rows) > limit
 
 
 def _words_within_one_typo(word: str, index: int) -> sa.ScalarSelect[Any]:
@@ -207,11 +212,84 @@ def _words_within_one_typo(word: str, index: int) -> sa.ScalarSelect[Any]:
 async def _plain_list(
     session: AsyncSession, conditions: list[ColumnElement[bool]], limit: int, cursor: str | None
 ) -> tuple[list[SearchHit], bool]:
-    query = sa.select(Director).where(*conditions).order_by(col(Director.id)).limit(limit + 1)
+    no_score: Any = sa.null()  # a list without a name query has no score
+    query = (
+        sa.select(col(Director.id).label("id"), no_score.label("score"))
+        .where(*conditions)
+        .order_by(col(Director.id))
+        .limit(limit + 1)
+    )
     if cursor:
         query = query.where(col(Director.id) > _id_cursor(cursor))
-    rows = list((await session.execute(query)).scalars())
-    return [SearchHit(director=d) for d in rows[:limit]], len(rows) > limit
+    rows = (await session.execute(_with_context(query.subquery("page")))).all()
+    return [_hit(row) for row in rows[:limit]], len(rows) > limit
+
+
+def _with_context(page: sa.Subquery, *order: Any) -> sa.Select[Any]:
+    """The directors of a page of hits (ids and scores, already limited) with what tells them apart, in the same
+    statement and for the page's rows only: current board appointments and the barred, upheld-finding and
+    overdue-check flags.
+
+    Every hit passed the caller's ``visible_directors`` scope, so the caller may read the file the flags come
+    from (whether a director is barred is public to every reader anyway, as ``GET /v1/barred``).
+    """
+    today = policy.today()
+    entry = sa.func.json_build_object(
+        "ods_code",
+        col(EmploymentRecord.ods_code),
+        "organisation_name",
+        col(Organisation.name),
+        "board_role",
+        col(EmploymentRecord.board_role),
+        "role_title",
+        col(EmploymentRecord.role_title),
+    )
+    appointments = (
+        sa.select(
+            sa.func.coalesce(
+                sa.func.json_agg(aggregate_order_by(entry, col(EmploymentRecord.start_date))),
+                sa.text("'[]'::json"),
+            )
+        )
+        .select_from(EmploymentRecord)
+        .outerjoin(Organisation, col(Organisation.ods_code) == col(EmploymentRecord.ods_code))
+        .where(
+            col(EmploymentRecord.director_id) == col(Director.id),
+            col(EmploymentRecord.kind) == EmploymentKind.BOARD_APPOINTMENT,
+            col(EmploymentRecord.withdrawn_at).is_(None),
+            sa.or_(col(EmploymentRecord.end_date).is_(None), col(EmploymentRecord.end_date) >= today),
+        )
+        .correlate(Director)
+        .scalar_subquery()
+    )
+    upheld = sa.exists().where(
+        col(Finding.director_id) == col(Director.id),
+        col(Finding.status).in_(sorted(UPHELD)),
+        col(Finding.withdrawn_at).is_(None),
+    )
+    return (
+        sa.select(
+            Director,
+            page.c.score,
+            appointments.label("current_appointments"),
+            _barred().label("barred"),
+            upheld.label("has_upheld_finding"),
+            _overdue().label("overdue_checks"),
+        )
+        .join(page, page.c.id == col(Director.id))
+        .order_by(*order, col(Director.id))
+    )
+
+
+def _hit(row: Any) -> SearchHit:
+    return SearchHit(
+        director=row[0],
+        score=float(row.score) if row.score is not None else None,
+        current_appointments=list(row.current_appointments),
+        barred=bool(row.barred),
+        has_upheld_finding=bool(row.has_upheld_finding),
+        overdue_checks=bool(row.overdue_checks),
+    )
 
 
 def _id_cursor(cursor: str) -> uuid.UUID:

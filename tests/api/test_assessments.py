@@ -139,6 +139,18 @@ async def test_trust_hr_prepares_but_cannot_sign(board: Board, auth: TokenFactor
         assert response.status_code == 403
 
 
+async def test_trust_hr_is_told_who_signs_off_and_how(board: Board) -> None:
+    a = await board.ready_for_sign_off(board.ceo)
+    response = await board.client.post(
+        _url(a, "sign-off"), json={"outcome": "fit_and_proper"}, headers={**board.hr(), "If-Match": '"2"'}
+    )
+    assert response.status_code == 403
+    detail = response.json()["detail"]
+    assert "This operation is for" not in detail
+    assert "chair" in detail and "senior independent director" in detail and "own director" in detail
+    assert (await board.client.get(_url(a), headers=board.hr())).json()["status"] == "awaiting_sign_off"
+
+
 async def test_chair_of_another_trust_cannot_sign(board: Board) -> None:
     a = await board.ready_for_sign_off(board.ceo)
     response = await board.sign_off(a, board.other_chair)

@@ -120,6 +120,16 @@ async def test_only_the_director_signs_their_own(board: Board, auth: TokenFactor
     assert (await board.client.get(url, headers=board.hr("RRV"))).status_code == 404
 
 
+async def test_trust_hr_is_told_the_director_signs_themselves(board: Board) -> None:
+    url = f"/v1/directors/{board.ceo}/attestations"
+    response = await board.client.post(url, json={"answers": NO_TO_ALL}, headers=board.hr())
+    assert response.status_code == 403
+    detail = response.json()["detail"]
+    assert "This operation is for" not in detail
+    assert "director themselves" in detail and "own director" in detail
+    assert (await board.client.get(url, headers=board.hr())).json()["items"] == []
+
+
 async def test_the_year_is_this_year_or_last(board: Board) -> None:
     with time_machine.travel(dt.datetime(2026, 2, 1, 9, tzinfo=dt.UTC), tick=False):
         assert (await board.attest(board.ceo, year=2024)).status_code == 422

@@ -156,6 +156,32 @@ async def test_withdrawn_registration_leaves_the_file_but_stays_in_history(
     assert again.status_code == 201
 
 
+@pytest.mark.parametrize(
+    ("segment", "body"),
+    [
+        ("registrations", {"body": "GMC", "number": "5555556"}),
+        ("qualifications", {"title": "MBA", "awarding_body": "Open University", "level": "7"}),
+        ("employment/gap-explanations", {"start_date": "2019-07-01", "end_date": "2019-12-31", "reason": "Travel"}),
+    ],
+)
+async def test_withdrawing_a_part_answers_with_its_withdrawn_state_and_reason(
+    client: httpx.AsyncClient, hr: dict[str, str], director: dict[str, Any], segment: str, body: dict[str, Any]
+) -> None:
+    url = f"/v1/directors/{director['id']}/{segment}"
+    created = await client.post(url, json=body, headers=hr)
+    assert created.status_code == 201, created.text
+    assert "withdrawn" not in created.json()
+    withdrawn = await client.post(
+        f"{url}/{created.json()['id']}/withdraw", json={"reason": "typed in error"}, headers={**hr, "If-Match": '"1"'}
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    shown = withdrawn.json()
+    assert shown["withdrawn"] is True
+    assert shown["withdrawn_reason"] == "typed in error"
+    assert dt.datetime.fromisoformat(shown["withdrawn_at"]) <= dt.datetime.now(dt.UTC)
+    assert shown["id"] == created.json()["id"] and shown["version"] == 2
+
+
 async def test_only_the_own_trust_writes_registrations(
     client: httpx.AsyncClient, auth: TokenFactory, director: dict[str, Any]
 ) -> None:

@@ -1,6 +1,8 @@
 """Hiring: candidate checks, the summary view and its flags, access windows, and the BMR workflow."""
 
 import datetime as dt
+import json
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +17,8 @@ from sqlmodel import col
 from register.assessments.models import Assessment, AssessmentKind, AssessmentOutcome, AssessmentStatus
 from register.audit.models import AuditEvent
 from register.candidates.models import CandidateCheck
+from register.migrate import PROJECT_ROOT
+from schemas.references import BmrAnswers, BmrCompetence, BmrContent
 from tests.conftest import TokenFactory
 
 CreateDirector = Callable[..., Any]
@@ -574,3 +578,150 @@ async def test_checking_trust_hears_about_the_candidate_within_the_window(
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=91), tick=False):
         late = auth("trust_hr", org="RJ1")
         assert (await client.get("/v1/events", headers=late)).json()["items"] == []
+
+
+async def test_the_director_sees_the_purpose_a_trust_gave_for_its_candidate_check(
+    client: httpx.AsyncClient, auth: TokenFactory, candidate: dict[str, Any]
+) -> None:
+    # Without a header, and with an X-Purpose header that says something else: the body's purpose wins.
+    assert (await check(client, auth, director_id=candidate["id"])).status_code == 201
+    with_header = await client.post(
+        "/v1/candidate-checks",
+        json={"director_id": candidate["id"], "purpose": "Longlisting for chair", "vacancy": VACANCY},
+        headers={**auth("trust_hr", org="RTH", sub="hr-rth"), "X-Purpose": "routine"},
+    )
+    assert with_header.status_code == 201, with_header.text
+    assert with_header.json()["check"]["purpose"] == "Longlisting for chair"
+
+    me = auth("director", director_id=candidate["id"], sub="zoe")
+    record = (await client.get("/v1/me/record", headers=me)).json()
+    checks = [(e["actor_org"], e["purpose"]) for e in record["access_log"] if e["action"] == "candidate_check.create"]
+    assert checks == [("RJ1", "Shortlisting for chief executive"), ("RTH", "Longlisting for chair")]
+
+
+async def test_a_checking_trust_reading_the_full_file_is_pointed_to_the_summary(
+    client: httpx.AsyncClient, auth: TokenFactory, candidate: dict[str, Any]
+) -> None:
+    assert (await check(client, auth, director_id=candidate["id"])).status_code == 201
+    hr = auth("trust_hr", org="RJ1", sub="hr-rj1")
+    summary = f"/v1/directors/{candidate['id']}/summary"
+    for params in ({}, {"as_of": dt.datetime.now(dt.UTC).isoformat()}):
+        response = await client.get(f"/v1/directors/{candidate['id']}", params=params, headers=hr)
+        assert response.status_code == 404
+        problem = response.json()
+        assert problem["type"] == "/problems/not-found"
+        assert problem["summary"] == summary and summary in problem["detail"]
+    assert (await client.get(summary, headers=hr)).status_code == 200
+
+    # Once the window has closed, the 404 no longer names it.
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=91), tick=False):
+        closed = await client.get(f"/v1/directors/{candidate['id']}", headers=auth("trust_hr", org="RJ1"))
+    assert closed.status_code == 404 and "summary" not in closed.json()
+
+
+async def test_without_an_open_check_the_404_is_the_one_for_an_id_not_on_the_register(
+    client: httpx.AsyncClient, auth: TokenFactory, candidate: dict[str, Any]
+) -> None:
+    assert (await check(client, auth, director_id=candidate["id"])).status_code == 201  # RJ1's check, not RTH's
+    missing = str(uuid.uuid4())
+    for headers in (auth("trust_hr", org="RTH"), auth("director", director_id=str(uuid.uuid4()))):
+        same_id = {**headers, "X-Request-ID": "compare-404s"}
+        unseen = await client.get(f"/v1/directors/{candidate['id']}", headers=same_id)
+        absent = await client.get(f"/v1/directors/{missing}", headers=same_id)
+        assert unseen.status_code == absent.status_code == 404
+        assert unseen.headers["content-type"] == absent.headers["content-type"]
+        assert unseen.content.replace(candidate["id"].encode(), missing.encode()) == absent.content
+
+
+async def test_the_check_answers_with_its_location_and_where_to_go_next(
+    client: httpx.AsyncClient, auth: TokenFactory, candidate: dict[str, Any]
+) -> None:
+    rrv = auth("trust_hr", org="RRV")
+    role = {"kind": "role", "employer_name": "Acme Health Ltd", "role_title": "Adviser"}
+    role |= {"start_date": "2010-01-04", "end_date": "2014-12-31"}
+    assert (await client.post(f"/v1/directors/{candidate['id']}/employment", json=role, headers=rrv)).status_code == 201
+
+    response = await check(client, auth, director_id=candidate["id"])
+    assert response.status_code == 201, response.text
+    body = response.json()
+    check_id = body["check"]["id"]
+    assert response.headers["location"] == f"/v1/candidate-checks/{check_id}"
+    links = body["links"]
+    assert links["self"] == {"href": f"/v1/candidate-checks/{check_id}", "method": "GET"}
+    assert links["summary"] == {"href": f"/v1/directors/{candidate['id']}/summary", "method": "GET"}
+    board = [e for e in body["summary"]["employment"] if e["kind"] == "board_appointment"]
+    assert len(body["summary"]["employment"]) == 2 and len(board) == 1  # a BMR is for board appointments only
+    [ask] = links["request_reference"]
+    assert ask["employment_id"] == board[0]["id"] and ask["providing_org"] == "RRV"
+    assert ask["href"] == "/v1/reference-requests" and ask["method"] == "POST"
+
+    hr = auth("trust_hr", org="RJ1", sub="hr-rj1")
+    # Every link works for the checking trust.
+    shown = await client.get(response.headers["location"], headers=hr)
+    assert shown.status_code == 200 and shown.json() == body["check"]
+    assert (await client.get(links["summary"]["href"], headers=hr)).status_code == 200
+    asked = await client.post(ask["href"], json=ask["body"], headers=hr)
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["employment_id"] == ask["employment_id"]
+
+    # The check is the checking trust's, the director's, and the regulators' and auditors' to read; nobody else's.
+    assert (await client.get(response.headers["location"], headers=rrv)).status_code == 404
+    me = auth("director", director_id=candidate["id"])
+    assert (await client.get(response.headers["location"], headers=me)).status_code == 200
+    assert (await client.get(response.headers["location"], headers=auth("regulator"))).status_code == 200
+    assert (await client.get(response.headers["location"], headers=auth("admin"))).status_code == 403
+    assert (await client.get(f"/v1/candidate-checks/{uuid.uuid4()}", headers=hr)).status_code == 404
+
+
+async def test_incoming_requests_name_the_director_and_the_role_asked_about(
+    client: httpx.AsyncClient, auth: TokenFactory, candidate: dict[str, Any], past_role: dict[str, Any]
+) -> None:
+    await check(client, auth, director_id=candidate["id"])
+    asked = await ask(client, auth, candidate, past_role)
+    assert asked.status_code == 201, asked.text
+    hr_rth = auth("trust_hr", org="RTH")
+    incoming = await client.get("/v1/reference-requests?direction=incoming&status=open", headers=hr_rth)
+    [shown] = incoming.json()["items"]
+    assert shown["director"] == {"given_name": "Zoë", "family_name": "Ní Bhriain"}
+    appointment = shown["appointment"]
+    assert appointment["role_title"] == past_role["role_title"]
+    assert (appointment["board_role"], appointment["ods_code"]) == ("executive_director", "RTH")
+    assert (appointment["start_date"], appointment["end_date"]) == ("2010-01-01", "2014-12-31")
+    one = (await client.get(f"/v1/reference-requests/{shown['id']}", headers=hr_rth)).json()
+    assert one["director"] == shown["director"] and one["appointment"] == appointment
+    assert asked.json()["appointment"] == appointment
+
+
+def documented_bmr() -> dict[str, Any]:
+    """The worked BMR example of docs/hiring.md (its JSON block with the answers)."""
+    text = (PROJECT_ROOT / "docs" / "hiring.md").read_text()
+    [example] = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, re.S) if '"answers"' in b]
+    data: dict[str, Any] = example
+    return data
+
+
+async def test_the_documented_bmr_example_is_complete_and_accepted(
+    client: httpx.AsyncClient, auth: TokenFactory, candidate: dict[str, Any], past_role: dict[str, Any]
+) -> None:
+    example = documented_bmr()
+    assert set(example) == set(BmrContent.model_fields)
+    assert set(example["answers"]) == set(BmrAnswers.model_fields)
+    assert set(example["competence"]) == set(BmrCompetence.model_fields)
+    assert any(a["answer"] for a in example["answers"].values())  # it shows a yes with its detail
+    assert any("comment" in c for c in example["competence"].values())
+
+    await check(client, auth, director_id=candidate["id"])
+    request = (await ask(client, auth, candidate, past_role)).json()
+    answered = await client.post(
+        f"/v1/reference-requests/{request['id']}/answer",
+        json=example,
+        headers={**auth("trust_hr", org="RTH"), "If-Match": f'"{request["version"]}"'},
+    )
+    assert answered.status_code == 200, answered.text
+    reference = answered.json()["reference"]
+    assert reference["answers"] == example["answers"] | {
+        k: {**v, "detail": None} for k, v in example["answers"].items() if "detail" not in v
+    }
+    assert {k: v["rating"] for k, v in reference["competence"].items()} == {
+        k: v["rating"] for k, v in example["competence"].items()
+    }

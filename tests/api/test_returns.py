@@ -194,3 +194,36 @@ async def test_regulators_follow_returns_across_trusts(board: Board, auth: Token
         assert (await board.client.get("/v1/returns?year=2026", headers=board.hr())).status_code == 403
         assert (await board.client.get("/v1/returns?year=2026", headers=board.director(board.chair))).status_code == 403
         assert (await board.client.get("/v1/returns", headers=board.regulator())).status_code == 400
+
+
+async def test_trust_hr_is_told_the_chair_submits_the_return(board: Board) -> None:
+    with time_machine.travel(TODAY, tick=False):
+        response = await board.client.post(
+            "/v1/organisations/RJ1/returns/2026/submit",
+            json={"declaration": DECLARATION},
+            headers={**board.hr(), "If-Match": '"0"'},
+        )
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("The annual return is submitted by the organisation's chair")
+
+
+async def test_the_return_tells_the_appraisal_check_from_the_lcf_appraisal_record(board: Board) -> None:
+    with time_machine.travel(TODAY, tick=False):
+        await board.record_check(board.ned, "appraisal")  # the check, recorded clear; no LCF appraisal record
+        members = {m["director_id"]: m for m in (await _members(board, board.hr()))["members"]}
+    ned = members[board.ned]["missing"]
+    assert (
+        ned.count(
+            "LCF appraisal (competency appraisal record) for 2026 not recorded at RJ1; "
+            "a clear appraisal check does not record it"
+        )
+        == 1
+    )
+    assert not any("appraisal check" in m and m.startswith("check ") for m in ned)
+    assert members[board.ned]["appraised"] is False
+    # Neither is recorded for the SID: both are missing, each named for what it is.
+    sid = members[board.sid]["missing"]
+    assert "check appraisal (the FPPT appraisal check) missing" in sid
+    assert any(m.startswith("LCF appraisal (competency appraisal record) for 2026") for m in sid)
+    # The chief executive has the LCF appraisal record and every check: nothing about appraisals is missing.
+    assert members[board.ceo]["appraised"] is True and members[board.ceo]["missing"] == []

@@ -389,3 +389,33 @@ async def test_filters_combine_with_a_name_query(
     rrv = await create_director("RRV", **person("Alex", "Morgan"))
     response = await search(client, auth("regulator"), q="alex morgen", ods_code="RRV")
     assert [d["id"] for d in response.json()["items"]] == [rrv["id"]]
+
+
+async def test_hits_show_current_appointments_and_flags_so_they_can_be_told_apart(
+    client: httpx.AsyncClient, auth: TokenFactory, board: dict[str, str]
+) -> None:
+    response = await search(client, auth("regulator"), limit=200)
+    assert response.status_code == 200, response.text
+    hits = {d["id"]: d for d in response.json()["items"]}
+
+    def shown(key: str) -> tuple[list[tuple[str, str]], bool, bool, bool]:
+        hit = hits[board[key]]
+        places = [(a["ods_code"], a["board_role"]) for a in hit["current_appointments"]]
+        return places, hit["barred"], hit["has_upheld_finding"], hit["overdue_checks"]
+
+    assert shown("chair_rj1") == ([("RJ1", "chair")], False, True, False)  # its bar has ended; check superseded
+    assert shown("ceo_rrv") == ([("RRV", "chief_executive")], False, True, False)
+    assert shown("former_rth") == ([], True, True, False)  # no current appointment
+    assert shown("medic_rth") == ([("RTH", "executive_director")], False, False, True)  # open matter only
+    assert hits[board["chair_rj1"]]["current_appointments"][0]["organisation_name"]
+
+    # A name search shows the same, and a trust sees the same of its own directors.
+    ceo = hits[board["ceo_rrv"]]
+    named = await search(client, auth("regulator"), q=f"{ceo['given_name']} {ceo['family_name']}")
+    [found] = [d for d in named.json()["items"] if d["id"] == ceo["id"]]
+    assert found["score"] is not None
+    assert {k: found[k] for k in ("current_appointments", "barred", "has_upheld_finding", "overdue_checks")} == {
+        k: ceo[k] for k in ("current_appointments", "barred", "has_upheld_finding", "overdue_checks")
+    }
+    own = (await search(client, auth("trust_hr", org="RRV"))).json()["items"]
+    assert [(d["id"], d["has_upheld_finding"]) for d in own] == [(ceo["id"], True)]

@@ -110,6 +110,7 @@ def fill_path(template: str, method: str, w: World, caller: Caller) -> str:
         "assessment_id": record(w, caller.target, assessment),
         "appraisal_id": record(w, caller.target, "appraisal"),
         "request_id": w.ids["reference_request"],
+        "candidate_check_id": w.ids["candidate_check"],
         "reference_id": w.ids["D.reference"],
         "subscription_id": w.ids["subscription"],
         "ods_code": "RJ1",

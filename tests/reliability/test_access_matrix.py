@@ -162,6 +162,18 @@ MATRIX: dict[str, Row] = {
     "GET /v1/returns": row(regulator=200, auditor=200),
     # Hiring: candidate checks and Board Member References (RJ1 asked RRV about K).
     "POST /v1/candidate-checks": row(hr=201, hr_other=201, hr_candidate=201),
+    # RJ1's check on K: the checking trust, regulators and auditors (K would see it too; no caller here is K).
+    "GET /v1/candidate-checks/{candidate_check_id}": row(
+        hr=200,
+        hr_candidate=200,
+        hr_other=404,
+        chair=404,
+        sid=404,
+        regulator=200,
+        auditor=200,
+        self=404,
+        other_director=404,
+    ),
     "GET /v1/reference-requests": SCOPED_LIST,
     "GET /v1/reference-requests/{request_id}": row(
         hr=200,
@@ -323,9 +335,13 @@ NEVER_SHOWN = {
 }
 # RJ1 checked K: K appears to RJ1 in the summary view, the hiring workflow, (while the check's window is open)
 # the change feed (register/monitoring/policy.py) and RJ1's own actions (the check it made), nowhere else.
-CANDIDATE_ROUTES = {f"GET {D}/summary", "POST /v1/candidate-checks", "GET /v1/events", "GET /v1/me/audit-events"} | {
-    k for k in MATRIX if "/reference-requests" in k
-}
+CANDIDATE_ROUTES = {
+    f"GET {D}/summary",
+    "POST /v1/candidate-checks",
+    "GET /v1/candidate-checks/{candidate_check_id}",
+    "GET /v1/events",
+    "GET /v1/me/audit-events",
+} | {k for k in MATRIX if "/reference-requests" in k}
 SUMMARY_ROUTES = {f"GET {D}/summary", "POST /v1/candidate-checks"}
 # Never in a summary view: check evidence and notes, mitigations, sign-off reasons, drafts' text (DESIGN.md §4).
 RESTRICTED_KEYS = {"evidence_reference", "notes", "mitigation", "mitigations", "outcome_reason", "trigger_reason"}

@@ -334,7 +334,7 @@ async def build_world(client: httpx.AsyncClient, tokens: Tokens) -> World:
         "purpose": "Shortlisting for chief executive",
         "vacancy": {"board_role": "chief_executive"},
     }
-    await call("POST", "/v1/candidate-checks", hr, check)
+    w.ids["candidate_check"] = (await call("POST", "/v1/candidate-checks", hr, check))["check"]["id"]
     w.ids["reference_request"] = (
         await call("POST", "/v1/reference-requests", hr, {"director_id": w.ids["K"], "employment_id": k_past["id"]})
     )["id"]
