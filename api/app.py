@@ -93,6 +93,7 @@ def build_token_verifier(settings: Settings) -> TokenVerifier:
             audience=settings.token_audience,
             jwks_url=settings.token_jwks_url,
             leeway_seconds=settings.token_leeway_seconds,
+            max_lifetime_seconds=settings.token_max_lifetime_seconds,
         )
     jwks_file = settings.token_jwks_file or ensure_local_keys(settings.keys_dir)
     return TokenVerifier(
@@ -100,6 +101,7 @@ def build_token_verifier(settings: Settings) -> TokenVerifier:
         audience=settings.token_audience,
         jwks_file=jwks_file,
         leeway_seconds=settings.token_leeway_seconds,
+        max_lifetime_seconds=settings.token_max_lifetime_seconds,
     )
 
 
