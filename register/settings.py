@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(
         default=5.0, gt=0, le=30, description="How long a subscriber's endpoint has to answer one delivery."
     )
+    webhook_private_hosts: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Receiver host names that may use plain http and private or loopback addresses, e.g. "
+            '["localhost"] (development and tests only; empty in production: webhooks go to public https '
+            "receivers only). JSON in the environment."
+        ),
+    )
     webhook_max_attempts: int = Field(
         default=12,
         ge=1,
