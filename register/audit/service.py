@@ -92,9 +92,7 @@ async def record_reads(
         await session.execute(sa.insert(_table), rows)
 
 
-async def record_refused(
-    factory: async_sessionmaker[AsyncSession], actor: Actor, *, method: str, path: str
-) -> None:
+async def record_refused(factory: async_sessionmaker[AsyncSession], actor: Actor, *, method: str, path: str) -> None:
     """Append a security event for a request answered 404 (who, what, when), in its own transaction: the
     request's own transaction was rolled back. Never raises: the caller has had its answer already."""
     try:

@@ -44,10 +44,11 @@ async def run_round(
 
 def webhook_client(settings: Settings) -> httpx.AsyncClient:
     """The worker's HTTP client: public receivers only, connected at the address checked (addresses.py), no
-    redirects followed."""
+    redirects followed, and no proxy from the environment (a proxy transport would bypass the check)."""
     return httpx.AsyncClient(
         transport=GuardedTransport(settings.webhook_private_hosts),
         follow_redirects=False,
+        trust_env=False,
         headers={"User-Agent": USER_AGENT},
     )
 

@@ -141,3 +141,14 @@ async def test_the_connection_goes_to_the_address_checked_with_the_name_kept_in_
     [request] = listener.requests
     assert request.startswith(b"POST /hook HTTP/1.1\r\n")
     assert f"host: receiver.invalid:{listener.port}\r\n".encode() in request.lower()
+
+
+async def test_a_proxy_in_the_environment_does_not_bypass_the_check(
+    listener: Listener, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{listener.port}")
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{listener.port}")
+    async with webhook_client(production(settings)) as http:
+        with pytest.raises(httpx.TransportError, match="refused"):
+            await http.post("https://127.0.0.1:1/hook", content=b"{}")
+    assert listener.connections == 0
