@@ -106,7 +106,7 @@ async def check_receiver_url(url: str, private_hosts: Collection[str], resolve: 
     """
     parts = urlsplit(url)
     host = normalise_host(parts.hostname or "")
-    if host in private_hosts:
+    if host in {normalise_host(h) for h in private_hosts}:
         return None
     if parts.scheme != "https":
         return "must use https (plain http only for hosts named in REGISTER_WEBHOOK_PRIVATE_HOSTS)"

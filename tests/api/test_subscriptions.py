@@ -84,7 +84,7 @@ async def test_plain_http_to_this_machine_is_accepted_only_for_a_named_private_h
     assert refused.status_code == 400, refused.text
     assert [e["field"] for e in refused.json()["errors"]] == ["url"]
 
-    host = httpx.URL(url).host
+    host = httpx.URL(url).host.upper()  # named in any case, with or without IPv6 brackets
     development = settings.model_copy(update={"webhook_private_hosts": [host]})
     app = create_app(development, engine=engine, session_factory=session_factory)
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
