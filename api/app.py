@@ -21,7 +21,7 @@ from api.deps import (
     provide_statements,
 )
 from api.idempotency import document_idempotency_key, idempotency_middleware
-from api.middleware import echo_request_id, json_body_middleware, request_id_middleware
+from api.middleware import add_response_headers, json_body_middleware, request_id_middleware
 from api.monitoring_lifespan import monitoring_worker
 from api.openapi import BEARER, openapi_config
 from api.problems import EXCEPTION_HANDLERS
@@ -93,6 +93,7 @@ def build_token_verifier(settings: Settings) -> TokenVerifier:
             audience=settings.token_audience,
             jwks_url=settings.token_jwks_url,
             leeway_seconds=settings.token_leeway_seconds,
+            max_lifetime_seconds=settings.token_max_lifetime_seconds,
         )
     jwks_file = settings.token_jwks_file or ensure_local_keys(settings.keys_dir)
     return TokenVerifier(
@@ -100,6 +101,7 @@ def build_token_verifier(settings: Settings) -> TokenVerifier:
         audience=settings.token_audience,
         jwks_file=jwks_file,
         leeway_seconds=settings.token_leeway_seconds,
+        max_lifetime_seconds=settings.token_max_lifetime_seconds,
     )
 
 
@@ -164,7 +166,7 @@ def create_app(
             rate_limit_middleware(TokenBucketLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)),
             idempotency_middleware,
         ],
-        before_send=[echo_request_id],
+        before_send=[add_response_headers],
         dependencies={
             "session": Provide(provide_session),
             "statements": Provide(provide_statements, sync_to_thread=False),

@@ -4,7 +4,8 @@ An ASGI middleware (after authentication) owns the request's transaction when th
 
 1. it reads the body (within the body limit), takes a transaction-scoped advisory lock on (caller, key) so that
    concurrent retries run one after the other, and looks the key up;
-2. a live record for the same request is replayed; one for a different request is a 422 problem;
+2. a live record for the same request by the same principal (sub, role, organisation, director id) is replayed;
+   one for a different request, or made for another principal of the same ``sub``, is a 422 problem;
 3. otherwise the handler runs inside that same transaction (``provide_session`` hands it the session instead
    of opening its own), the response is held back, and a 2xx response is stored with the request's own
    changes in one commit before it is sent. Anything else is rolled back and sent as it is, so a failed
@@ -54,7 +55,7 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
         async with litestar_app.state.session_factory() as session:
             try:
                 await service.lock_key(session, principal.sub, key)
-                stored = await service.find_response(session, principal.sub, key, request)
+                stored = await service.find_response(session, principal, key, request)
                 if stored is not None:
                     session.expunge(stored)  # keep its loaded values through the rollback
                     await session.rollback()
@@ -64,7 +65,7 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
                 if response.succeeded:
                     await service.record_response(
                         session,
-                        principal.sub,
+                        principal,
                         key,
                         request,
                         status=response.status,
@@ -184,7 +185,8 @@ IDEMPOTENCY_KEY_PARAMETER = Parameter(
     description=(
         "Makes the request safe to retry: a retry with the same key and body within 24 hours gets the first "
         "response again (marked `Idempotent-Replayed: true`) and changes nothing; the same key with a different "
-        "request is a 422. 1 to 255 printable ASCII characters, e.g. a UUID; keys are scoped to the caller."
+        "request, or with a token of the same user for another role or organisation, is a 422. 1 to 255 printable "
+        "ASCII characters, e.g. a UUID; keys are scoped to the caller."
     ),
     schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=255, pattern="^[ -~]{1,255}$"),
 )

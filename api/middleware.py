@@ -1,4 +1,4 @@
-"""Plain ASGI middleware: request ids, and refusing request bodies that are not JSON."""
+"""Plain ASGI middleware: request ids and the headers every response carries, and refusing bodies that are not JSON."""
 
 import re
 from typing import Any
@@ -27,14 +27,34 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-async def echo_request_id(message: Message, scope: Scope) -> None:
-    """``before_send`` hook: every response, problems included, carries the request id."""
-    if message["type"] == "http.response.start":
-        request_id = scope.get("state", {}).get("request_id")
-        if request_id:
-            headers = list(message.get("headers", []))
-            headers.append((b"x-request-id", request_id.encode()))
-            message["headers"] = headers
+# On every response: browsers must not guess a content type (a JSON or CSV body is never run as HTML or script),
+# and a link followed from a page of ours sends no URL (they hold director ids) to the next site.
+_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
+# Every /v1 response may carry personal data (or, for a problem, say whether a record exists): no cache, shared or
+# private, may keep it. Health probes, problem pages and the API docs are public and stay cacheable.
+_PERSONAL_PREFIX = "/v1/"
+_NO_STORE = (b"cache-control", b"no-store")
+# Served over https (directly, or behind a proxy that reports the scheme): browsers keep to https for a year.
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+async def add_response_headers(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: every response, problems, replays and streams included, carries the request id and
+    the security headers (docs/reliability.md, "Probes from outside")."""
+    if message["type"] != "http.response.start":
+        return
+    headers = list(message.get("headers", []))
+    request_id = scope.get("state", {}).get("request_id")
+    if request_id:
+        headers.append((b"x-request-id", request_id.encode()))
+    headers.extend(_ALWAYS)
+    if scope.get("path", "").startswith(_PERSONAL_PREFIX):
+        # ``no-store`` wins over whatever a handler set: one rule for every personal-data response.
+        headers = [h for h in headers if h[0].lower() != b"cache-control"]
+        headers.append(_NO_STORE)
+    if scope.get("scheme") == "https":
+        headers.append(_HSTS)
+    message["headers"] = headers
 
 
 def json_body_middleware(app: ASGIApp) -> ASGIApp:

@@ -5,6 +5,7 @@ from typing import Any
 
 import asyncpg
 from litestar import Request, Response
+from litestar.background_tasks import BackgroundTask
 from litestar.exceptions import (
     HTTPException,
     InternalServerException,
@@ -18,7 +19,9 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from register.errors import RegisterError
+from register.access.principal import Actor, Principal
+from register.audit.service import record_refused
+from register.errors import NotFound, RegisterError
 
 log = logging.getLogger("register.api")
 
@@ -73,6 +76,7 @@ def problem_response(
     detail: str,
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
+    background: BackgroundTask | None = None,
 ) -> Response[dict[str, Any]]:
     """Build the problem document; extension members carry ids and field errors (never the standard members)."""
     body: dict[str, Any] = {
@@ -86,7 +90,7 @@ def problem_response(
     if request_id:
         body["request_id"] = request_id
     body.update({k: v for k, v in (extensions or {}).items() if v is not None and k not in _STANDARD_MEMBERS})
-    return Response(content=body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return Response(content=body, status_code=status, media_type=MEDIA_TYPE, headers=headers, background=background)
 
 
 def handle_register_error(request: Request[Any, Any, Any], exc: RegisterError) -> Response[dict[str, Any]]:
@@ -100,6 +104,23 @@ def handle_register_error(request: Request[Any, Any, Any], exc: RegisterError) -
         detail=exc.detail,
         headers=headers,
         extensions=extensions,
+        background=_security_event(request) if isinstance(exc, NotFound) else None,
+    )
+
+
+def _security_event(request: Request[Any, Any, Any]) -> BackgroundTask | None:
+    """Record a 404 to an authenticated caller as a security event, once the answer is sent (docs/audit.md)."""
+    principal = request.scope.get("user")
+    if not isinstance(principal, Principal):
+        return None
+    purpose = request.headers.get("x-purpose")
+    actor = Actor(
+        principal=principal,
+        request_id=request.scope.get("state", {}).get("request_id"),
+        purpose=purpose[:200] if purpose and purpose.isprintable() else None,
+    )
+    return BackgroundTask(
+        record_refused, request.app.state.session_factory, actor, method=request.method, path=request.url.path
     )
 
 

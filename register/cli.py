@@ -229,6 +229,11 @@ def token(role: str, sub: str, org: str | None, director_id: str | None, ttl: in
     from register.tokens import sign_local_token
 
     settings = Settings()
+    if not 0 < ttl <= settings.token_max_lifetime_seconds:
+        raise click.UsageError(
+            f"--ttl must be between 1 and {settings.token_max_lifetime_seconds} seconds: the register refuses tokens "
+            "that live longer (REGISTER_TOKEN_MAX_LIFETIME_SECONDS)."
+        )
     claims: dict[str, Any] = {"sub": sub, "role": role}
     if org:
         claims["org"] = org.upper()

@@ -26,6 +26,20 @@ class InvalidInput(RegisterError):
     title = "Invalid input"
 
 
+class InvalidField(RegisterError):
+    """A request field the schema accepts but the register refuses on a rule the schema cannot see (settings)."""
+
+    status = 400
+    slug = "validation-error"
+    title = "The request is not valid"
+
+    def __init__(self, field: str, message: str, *, source: str = "body") -> None:
+        super().__init__(
+            f"The request is not valid: {field}: {message}.",
+            errors=[{"field": field, "message": message, "source": source}],
+        )
+
+
 class Unauthenticated(RegisterError):
     """No valid bearer token."""
 

@@ -26,6 +26,15 @@ class Settings(BaseSettings):
         description="JWKS file of trusted public keys; defaults to the local key set in data_dir.",
     )
     token_leeway_seconds: int = Field(default=30, ge=0, le=300, description="Clock skew allowed on exp/nbf.")
+    token_max_lifetime_seconds: int = Field(
+        default=12 * 3600,
+        ge=60,
+        le=7 * 86_400,
+        description=(
+            "Longest lifetime a bearer token may have: `exp` minus `iat` (or minus now, without `iat`). A token "
+            "that lives longer is refused even before it expires: a leaked long-lived token stays useful for too long."
+        ),
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
     pool_size: int = Field(
         default=10, ge=1, le=200, description="Database connections per worker, in each of its two pools."
@@ -78,6 +87,14 @@ class Settings(BaseSettings):
     )
     webhook_timeout_seconds: float = Field(
         default=5.0, gt=0, le=30, description="How long a subscriber's endpoint has to answer one delivery."
+    )
+    webhook_private_hosts: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Receiver host names that may use plain http and private or loopback addresses, e.g. "
+            '["localhost"] (development and tests only; empty in production: webhooks go to public https '
+            "receivers only). JSON in the environment."
+        ),
     )
     webhook_max_attempts: int = Field(
         default=12,

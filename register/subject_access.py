@@ -28,6 +28,7 @@ from register.directors.models import Director, ProfessionalRegistration
 from register.employment.models import EmploymentRecord, GapExplanation
 from register.errors import Forbidden, NotFound
 from register.events.models import OutboundEvent
+from register.exports.formulas import neutralise
 from register.findings.models import Finding
 from register.qualifications.models import Qualification
 from register.references.models import BoardMemberReference, ReferenceRequest
@@ -126,16 +127,13 @@ async def _annual_return_lines(session: AsyncSession, director_id: uuid.UUID) ->
 # --- The zip: record.json and one CSV per section. ---
 
 ZIP_SPOOL_BYTES = 8 * 1024 * 1024  # kept in memory up to this size, then on disk
-# Cells a spreadsheet would run as a formula are prefixed with an apostrophe (OWASP CSV injection): the record
-# holds free text written by other people.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        return neutralise(value)  # a cell a spreadsheet would run as a formula is defused
     return "" if value is None else value
 
 

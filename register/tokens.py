@@ -21,6 +21,7 @@ VERIFIED_CACHE_SECONDS = 30.0
 VERIFIED_CACHE_SIZE = 10_000
 PRIVATE_KEY_FILE = "signing-key.pem"
 JWKS_FILE = "jwks.json"
+DEFAULT_MAX_LIFETIME_SECONDS = 12 * 3600
 
 
 class TokenError(Exception):
@@ -69,12 +70,14 @@ class TokenVerifier:
         jwks_url: str | None = None,
         leeway_seconds: int = 30,
         jwks_cache_seconds: int = 300,
+        max_lifetime_seconds: int | None = DEFAULT_MAX_LIFETIME_SECONDS,
     ) -> None:
         if (jwks_file is None) == (jwks_url is None):
             raise ValueError("configure exactly one of a JWKS file or a JWKS URL")
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway_seconds
+        self.max_lifetime = max_lifetime_seconds
         self._client = PyJWKClient(jwks_url, lifespan=jwks_cache_seconds) if jwks_url else None
         self._static: dict[str, PyJWK] = {}
         self._verified: dict[str, tuple[float, dict[str, Any]]] = {}
@@ -159,4 +162,19 @@ class TokenVerifier:
             raise TokenError(f"the token lacks the `{exc.claim}` claim") from None
         except jwt.PyJWTError:
             raise TokenError("the token's signature is not valid") from None
+        self._check_lifetime(claims)
         return claims
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        """Refuse a token issued for longer than ``max_lifetime`` (``exp`` - ``iat``, or ``exp`` - now without
+        ``iat``): the register, not only the issuer, bounds how long a leaked token can be used."""
+        if self.max_lifetime is None:
+            return
+        exp, iat = claims.get("exp"), claims.get("iat")
+        start = iat if isinstance(iat, int | float) and not isinstance(iat, bool) else time.time()
+        if not isinstance(exp, int | float) or exp - start > self.max_lifetime + self.leeway:
+            hours = self.max_lifetime / 3600
+            raise TokenError(
+                f"the token lives longer than the {hours:g} hours this register accepts (`exp` - `iat`); "
+                "ask for a token with a shorter lifetime"
+            )

@@ -15,7 +15,11 @@ WebhookUrl = Annotated[
     Field(
         min_length=10,
         max_length=2000,
-        description="Where events are POSTed: https (plain http only for 127.0.0.1, localhost or ::1).",
+        description=(
+            "Where events are POSTed: a public https receiver. Loopback, private, link-local, unique-local and "
+            "metadata addresses are refused (in any spelling, and names resolving to them), here and again at "
+            "every delivery; redirects are not followed."
+        ),
         examples=["https://hr.example.nhs.uk/register-events"],
     ),
     AfterValidator(check_webhook_url),

@@ -68,6 +68,12 @@ def test_token_command_for_a_director_carries_the_director_id(cli_env: Path) -> 
     assert claims["exp"] - claims["iat"] == 60
 
 
+def test_token_command_refuses_a_lifetime_the_service_would_refuse(cli_env: Path) -> None:
+    result = CliRunner().invoke(main, ["token", "--role", "auditor", "--sub", "alice", "--ttl", str(13 * 3600)])
+    assert result.exit_code == 2
+    assert "--ttl must be between 1 and 43200 seconds" in result.output
+
+
 def test_token_is_not_trusted_by_a_service_with_other_keys(
     cli_env: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

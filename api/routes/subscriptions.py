@@ -15,6 +15,7 @@ from api.pagination import Cursor, Limit, page_response
 from register.access.principal import Actor, Role
 from register.monitoring import service
 from register.monitoring.models import DeliveryStatus
+from register.settings import Settings
 from schemas.common import Page
 from schemas.subscriptions import DeliveryRead, SubscriptionCreate, SubscriptionCreated, SubscriptionRead
 
@@ -31,6 +32,7 @@ class SubscriptionController(Controller):
         data: JSONBody[SubscriptionCreate],
         session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
     ) -> Response[SubscriptionCreated]:
         """Register a webhook for your organisation; the response shows the signing secret, once."""
         subscription = await service.create_subscription(
@@ -40,6 +42,7 @@ class SubscriptionController(Controller):
             secret=data.secret,
             description=data.description,
             ods_code=data.ods_code,
+            private_hosts=settings.webhook_private_hosts,
         )
         return Response(
             SubscriptionCreated.model_validate(subscription),

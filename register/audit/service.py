@@ -1,22 +1,29 @@
 """Writing, reading and verifying the audit trail. Every function here runs inside the caller's transaction."""
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from register.access.principal import Actor, Role
 from register.audit.chain import ChainReport, seal_pending, verify_chain
 from register.audit.models import AuditChainLink, AuditEvent
+from register.db import transaction
 from register.errors import Forbidden, InvalidInput
 from register.pagination import decode_cursor, encode_cursor
 
+log = logging.getLogger(__name__)
+
 _table = AuditEvent.__table__  # type: ignore[attr-defined]
+# A security event: a caller was told "not found" about a record (one they may not see, or one that does not exist:
+# the answer is the same, so the event is too). Probing for records shows up in the trail.
+REFUSED_ACTION = "security.not_found"
 
 
 def _row(actor: Actor, action: str, **fields: Any) -> dict[str, Any]:
@@ -83,6 +90,22 @@ async def record_reads(
     ]
     if rows:
         await session.execute(sa.insert(_table), rows)
+
+
+async def record_refused(factory: async_sessionmaker[AsyncSession], actor: Actor, *, method: str, path: str) -> None:
+    """Append a security event for a request answered 404 (who, what, when), in its own transaction: the
+    request's own transaction was rolled back. Never raises: the caller has had its answer already."""
+    try:
+        async with transaction(factory) as session:
+            await record_event(
+                session,
+                actor,
+                REFUSED_ACTION,
+                record_type="request",
+                detail={"method": method, "path": path[:500], "status": 404},
+            )
+    except Exception as exc:  # the trail's database is the request's: if it is down, the 404 still stands
+        log.warning("security event for a refused request not recorded: %s", type(exc).__name__)
 
 
 # Reading and verifying the trail (issue 7): auditors only, and every reading is itself recorded.

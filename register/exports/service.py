@@ -41,6 +41,7 @@ from register.exports.datasets import (
     column_kinds,
     dataset_for,
 )
+from register.exports.formulas import neutralised
 from register.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -124,12 +125,15 @@ def _plain(value: Any) -> Any:
 
 
 def _renderer(fmt: ExportFormat) -> Callable[[Column], ColumnElement[Any]]:
-    """Adapt a column to the format: CSV spells booleans true/false; Parquet reads ids and JSON as text."""
+    """Adapt a column to the format: CSV spells booleans true/false and defuses cells a spreadsheet would run as a
+    formula (register/exports/formulas.py); Parquet reads ids and JSON as text."""
 
     def render(column: Column) -> ColumnElement[Any]:
         expr = column.expr()
         if fmt is ExportFormat.CSV and column.kind is Kind.BOOL:
             return sa.cast(expr, sa.Text)
+        if fmt is ExportFormat.CSV and column.kind in (Kind.TEXT, Kind.JSON):
+            return neutralised(expr)
         if fmt is ExportFormat.PARQUET and column.kind in (Kind.UUID, Kind.JSON):
             return sa.cast(expr, sa.Text)
         return expr

@@ -16,6 +16,10 @@ class IdempotencyRecord(SQLModel, table=True):
     # Keys are scoped per caller: two callers may pick the same key without seeing each other's responses.
     principal_sub: str = Field(sa_column=sa.Column(sa.String(255), primary_key=True))
     key: str = Field(sa_column=sa.Column(sa.String(255), primary_key=True))
+    # The rest of the principal the response was made for (role, organisation, director id): one `sub` may hold
+    # tokens for several organisations, and a response is replayed only to the very principal it was made for.
+    # Empty on records stored before it was kept: those are replayed to nobody.
+    principal_scope: str | None = Field(default=None, sa_column=sa.Column(sa.String(300), nullable=True))
     request_method: str = Field(sa_column=sa.Column(sa.String(10), nullable=False))
     request_path: str = Field(sa_column=sa.Column(sa.String(2000), nullable=False))
     # SHA-256 (hex) of the request body, JSON canonicalised: a retry must send the same body.

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from register.access.principal import Principal
 from register.errors import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidInput
 from register.idempotency.models import IdempotencyRecord
 
@@ -35,6 +36,11 @@ class Fingerprint:
     method: str
     path: str
     body_hash: str
+
+
+def principal_scope(principal: Principal) -> str:
+    """Everything of the principal beside its ``sub`` that decides what it may see: role, organisation, director."""
+    return f"{principal.role.value}|{principal.org or ''}|{principal.director_id or ''}"
 
 
 def validate_key(key: str) -> str:
@@ -73,19 +79,26 @@ async def lock_key(session: AsyncSession, sub: str, key: str) -> None:
 
 
 async def find_response(
-    session: AsyncSession, sub: str, key: str, request: Fingerprint, *, now: dt.datetime | None = None
+    session: AsyncSession, principal: Principal, key: str, request: Fingerprint, *, now: dt.datetime | None = None
 ) -> IdempotencyRecord | None:
-    """The stored response for this caller's key, if it has not expired; 422 if it was for another request."""
+    """The stored response for this caller's key, if it has not expired; 422 if it was for another request or
+    another principal of the same ``sub`` (never that principal's response: it may show what this one may not see)."""
     now = now or dt.datetime.now(dt.UTC)
     record = await session.scalar(
         sa.select(IdempotencyRecord).where(
-            col(IdempotencyRecord.principal_sub) == sub,
+            col(IdempotencyRecord.principal_sub) == principal.sub,
             col(IdempotencyRecord.key) == key,
             col(IdempotencyRecord.expires_at) > now,
         )
     )
     if record is None:
         return None
+    if record.principal_scope != principal_scope(principal):
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used by your sign-in with another role, organisation or director "
+            "record; use a new key for this request.",
+            first_used_at=record.created_at.isoformat(),
+        )
     if (record.request_method, record.request_path, record.request_hash) != (
         request.method,
         request.path,
@@ -100,7 +113,7 @@ async def find_response(
 
 async def record_response(
     session: AsyncSession,
-    sub: str,
+    principal: Principal,
     key: str,
     request: Fingerprint,
     *,
@@ -112,8 +125,9 @@ async def record_response(
     """Store the response to replay; an expired record of the same key is replaced."""
     now = now or dt.datetime.now(dt.UTC)
     values = {
-        "principal_sub": sub,
+        "principal_sub": principal.sub,
         "key": key,
+        "principal_scope": principal_scope(principal),
         "request_method": request.method,
         "request_path": request.path,
         "request_hash": request.body_hash,

@@ -14,6 +14,7 @@ import random
 import secrets
 import time
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,8 +30,17 @@ from sqlmodel import col
 from register.access.principal import Actor, Role
 from register.audit.service import record_event, record_reads
 from register.db import transaction
-from register.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, RuleViolation
+from register.errors import (
+    Conflict,
+    Forbidden,
+    InvalidField,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    RuleViolation,
+)
 from register.events.models import OutboundEvent
+from register.monitoring.addresses import ReceiverRefused, check_receiver_url
 from register.monitoring.models import DeliveryStatus, Subscription, WebhookDelivery, WorkerCursor
 from register.monitoring.policy import can_manage_subscriptions, events_visible_to, subscriber
 from register.monitoring.signing import (
@@ -50,7 +60,6 @@ FAN_OUT_CURSOR = "webhook_fan_out"
 FEED_LIMIT_MAX = 500
 SECRET_MIN_LENGTH = 32
 MAX_ACTIVE_SUBSCRIPTIONS = 10  # per organisation: enough for live and test receivers, not a fan-out amplifier
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
 # A claimed delivery is hidden from other workers this long; if its worker dies mid-POST it is tried again after.
 CLAIM_LEASE = dt.timedelta(minutes=5)
@@ -180,7 +189,8 @@ async def list_events(session: AsyncSession, actor: Actor, *, after: str | None,
 
 
 def check_webhook_url(url: str) -> str:
-    """A receiver URL must be absolute https (plain http only on this machine, for development)."""
+    """A receiver URL must be an absolute http(s) URL; where it may point is checked with the settings
+    (``check_receiver_url``, at subscription and at every delivery)."""
     if len(url) > 2000:
         raise ValueError("must be at most 2000 characters")
     try:
@@ -190,8 +200,6 @@ def check_webhook_url(url: str) -> str:
         raise ValueError("is not a valid URL") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ValueError("must be an absolute https:// URL")
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
-        raise ValueError("must use https (plain http is accepted only for 127.0.0.1, localhost or ::1)")
     if parts.username is not None or parts.password is not None:
         raise ValueError("must not carry a user name or password; receivers check the signature instead")
     if parts.fragment:
@@ -219,6 +227,7 @@ async def create_subscription(
     secret: str | None,
     description: str | None,
     ods_code: str | None = None,
+    private_hosts: Collection[str] = (),
 ) -> Subscription:
     """Register a trust's webhook; the secret (given, or generated) is returned once, here, and never again."""
     principal = actor.principal
@@ -229,6 +238,10 @@ async def create_subscription(
         url = check_webhook_url(url)
     except ValueError as exc:
         raise InvalidInput(f"The webhook URL {exc}.") from None
+    # Before any lock is taken: this may resolve the receiver's name (a few seconds at most).
+    refusal = await check_receiver_url(url, private_hosts)
+    if refusal:
+        raise InvalidField("url", refusal)
     if secret is None:
         secret = generate_secret()
     elif len(secret) < SECRET_MIN_LENGTH:
@@ -555,6 +568,8 @@ async def _attempt(http_client: httpx.AsyncClient, claim: _Claim, request_timeou
                 status_code = response.status_code
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
+    except ReceiverRefused as exc:
+        error = str(exc)  # where the register will not send, and why (the address, never the URL)
     except (TimeoutError, httpx.TimeoutException):
         error = "timed out"
     except httpx.HTTPError as exc:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from register.audit.sealer import seal_round
 from register.db import create_engine, create_session_factory, resolve_database_url, transaction
 from register.idempotency.service import purge_expired
+from register.monitoring.addresses import GuardedTransport
 from register.monitoring.service import USER_AGENT, deliver_due, fan_out
 from register.retention.service import daily_retention
 from register.settings import Settings
@@ -41,6 +42,17 @@ async def run_round(
     return fanned + tried
 
 
+def webhook_client(settings: Settings) -> httpx.AsyncClient:
+    """The worker's HTTP client: public receivers only, connected at the address checked (addresses.py), no
+    redirects followed, and no proxy from the environment (a proxy transport would bypass the check)."""
+    return httpx.AsyncClient(
+        transport=GuardedTransport(settings.webhook_private_hosts),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": USER_AGENT},
+    )
+
+
 async def run_worker(
     settings: Settings,
     stop_event: asyncio.Event,
@@ -59,9 +71,7 @@ async def run_worker(
         session_factory = create_session_factory(engine)
     async with contextlib.AsyncExitStack() as stack:
         if http_client is None:
-            http_client = await stack.enter_async_context(
-                httpx.AsyncClient(follow_redirects=False, headers={"User-Agent": USER_AGENT})
-            )
+            http_client = await stack.enter_async_context(webhook_client(settings))
         log.info("webhook worker started")
         try:
             while not stop_event.is_set():

@@ -1,5 +1,7 @@
 """Webhook subscriptions: who may create and see them, validation, the secret shown once, deactivation, deliveries."""
 
+import ipaddress
+import socket
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -7,13 +9,17 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from api.app import create_app
 from register.audit.models import AuditEvent
 from register.db import transaction
 from register.events.service import EventType, emit
+from register.monitoring.addresses import check_receiver_url, resolve_host
+from register.monitoring.models import Subscription
 from register.monitoring.service import deliver_due, fan_out
+from register.settings import Settings
 from tests.conftest import Orgs, TokenFactory
 from tests.monitoring.receiver import Receiver, client_for
 
@@ -65,10 +71,25 @@ async def test_register_generates_a_secret_when_none_is_given(
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8080/hook", "http://localhost/hook", "http://[::1]:9000/hook"])
-async def test_plain_http_is_accepted_for_this_machine_only(
-    client: httpx.AsyncClient, auth: TokenFactory, orgs: Orgs, url: str
+async def test_plain_http_to_this_machine_is_accepted_only_for_a_named_private_host(
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+    orgs: Orgs,
+    url: str,
+    settings: Settings,
+    engine: AsyncEngine,
+    session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
-    response = await subscribe(client, auth, url=url)
+    refused = await subscribe(client, auth, url=url)
+    assert refused.status_code == 400, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["url"]
+
+    host = httpx.URL(url).host.upper()  # named in any case, with or without IPv6 brackets
+    development = settings.model_copy(update={"webhook_private_hosts": [host]})
+    app = create_app(development, engine=engine, session_factory=session_factory)
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://register.test") as named:
+        response = await subscribe(named, auth, url=url)
     assert response.status_code == 201, response.text
 
 
@@ -184,7 +205,7 @@ async def test_deliveries_show_every_attempt(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     director = await create_director("RJ1")
-    created = (await subscribe(client, auth, url="http://127.0.0.1/hooks")).json()
+    created = (await subscribe(client, auth, url=f"{URL}/hooks")).json()
     await emit(
         db,
         EventType.STATEMENT_ADDED,
@@ -208,3 +229,78 @@ async def test_deliveries_show_every_attempt(
     assert [(a["status_code"], a["error"]) for a in delivery["attempt_log"]] == [(500, "HTTP 500")]
     assert (await client.get(path, params={"status": "delivered"}, headers=hr)).json()["items"] == []
     assert (await client.get(path, params={"status": "lost"}, headers=hr)).status_code == 400
+
+
+# --- Where webhooks may point (server-side request forgery) ---------------------------------------------------
+
+INSIDE = [
+    "https://169.254.169.254/latest/meta-data/",  # cloud metadata
+    "https://10.0.0.1/",
+    "https://192.168.1.10/hook",
+    "https://100.100.100.200/",  # shared address space (another cloud's metadata)
+    "https://127.0.0.1:5432/",
+    "https://localhost:8443/hook",
+    "https://LOCALHOST./hook",
+    "https://api.localhost/hook",
+    "http://127.0.0.1:9/",
+    "https://[::1]/",
+    "https://[::ffff:127.0.0.1]/",  # IPv4-mapped
+    "https://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
+    "https://[fd00:ec2::254]/",  # unique-local (a cloud's IPv6 metadata)
+    "https://[fe80::1]/",
+    "https://0.0.0.0/",
+    "https://2130706433/",  # decimal 127.0.0.1
+    "https://0x7f000001/",  # hex
+    "https://0177.0.0.1/",  # octal
+    "https://127.1/",  # short form
+    "https://0xa9.0xfe.0xa9.0xfe/",  # hex parts of 169.254.169.254
+]
+
+
+@pytest.mark.parametrize("url", INSIDE)
+async def test_a_webhook_into_the_network_is_a_400_and_changes_nothing(
+    client: httpx.AsyncClient, auth: TokenFactory, orgs: Orgs, db: AsyncSession, url: str
+) -> None:
+    before = await db.scalar(sa.select(sa.func.count()).select_from(Subscription))
+    response = await subscribe(client, auth, url=url)
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["type"] == "/problems/validation-error"
+    assert [e["field"] for e in problem["errors"]] == ["url"]
+    assert "must" in problem["detail"]
+    assert await db.scalar(sa.select(sa.func.count()).select_from(Subscription)) == before
+
+
+async def test_a_name_of_this_machine_is_refused(client: httpx.AsyncClient, auth: TokenFactory, orgs: Orgs) -> None:
+    host = socket.gethostname()
+    resolved = [ipaddress.ip_address(a) for a in await resolve_host(host, 443)]
+    if not any(a.is_loopback or a.is_private for a in resolved):
+        pytest.skip(f"this machine's name {host} does not resolve to a loopback or private address")
+    response = await subscribe(client, auth, url=f"https://{host}/hooks")
+    assert response.status_code == 400, response.text
+    assert "must be a public receiver" in response.json()["detail"]
+
+
+async def test_a_public_address_is_accepted(client: httpx.AsyncClient, auth: TokenFactory, orgs: Orgs) -> None:
+    response = await subscribe(client, auth, url="https://93.184.215.14/hooks")
+    assert response.status_code == 201, response.text
+
+
+async def fake_dns(host: str, port: int) -> list[str]:
+    return {"internal.example.nhs.uk": ["81.144.1.1", "10.1.2.3"], "public.example.nhs.uk": ["81.144.1.1"]}.get(
+        host, []
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("https://internal.example.nhs.uk/hook", "internal.example.nhs.uk resolves to 10.1.2.3"),
+        ("https://public.example.nhs.uk/hook", None),
+        ("https://not-yet-in-dns.example.nhs.uk/hook", None),  # checked again at every delivery
+        ("http://public.example.nhs.uk/hook", "must use https"),
+    ],
+)
+async def test_a_name_is_judged_by_every_address_it_resolves_to(url: str, refused: str | None) -> None:
+    reason = await check_receiver_url(url, (), resolve=fake_dns)
+    assert (reason is None) if refused is None else (reason is not None and refused in reason), reason

@@ -112,6 +112,22 @@ def _expired(keys_dir: Path, settings: Settings) -> str:
     return _sign(keys_dir, _claims(settings, iat=now - 3600, nbf=now - 3600, exp=now - 120))
 
 
+def _ten_year_lifetime(keys_dir: Path, settings: Settings) -> str:
+    now = int(time.time())
+    return _sign(keys_dir, _claims(settings, exp=now + 10 * 365 * 86_400))
+
+
+def _long_lifetime_without_iat(keys_dir: Path, settings: Settings) -> str:
+    now = int(time.time())
+    return _sign(keys_dir, _claims(settings, iat=None, exp=now + settings.token_max_lifetime_seconds + 3600))
+
+
+def _backdated_iat(keys_dir: Path, settings: Settings) -> str:
+    # Issued 13 hours ago for 14 hours: still before `exp`, but longer-lived than the register accepts.
+    now = int(time.time())
+    return _sign(keys_dir, _claims(settings, iat=now - 13 * 3600, nbf=now - 13 * 3600, exp=now + 3600))
+
+
 def _not_yet_valid(keys_dir: Path, settings: Settings) -> str:
     return _sign(keys_dir, _claims(settings, nbf=int(time.time()) + 300))
 
@@ -136,6 +152,9 @@ REFUSED: dict[str, tuple[Forge, str]] = {
     "algorithm_not_of_the_key": (_algorithm_not_of_the_key, "does not match its signing key"),
     "expired": (_expired, "expired"),
     "not_yet_valid": (_not_yet_valid, "not valid yet"),
+    "ten_year_lifetime": (_ten_year_lifetime, "lives longer than the 12 hours"),
+    "long_lifetime_without_iat": (_long_lifetime_without_iat, "lives longer than the 12 hours"),
+    "backdated_long_lifetime": (_backdated_iat, "lives longer than the 12 hours"),
     "wrong_audience": (_signed(aud="another-service"), "another audience"),
     "wrong_issuer": (_signed(iss="https://evil.example"), "untrusted issuer"),
     "no_expiry": (_signed(exp=None), "`exp` claim"),
@@ -188,6 +207,15 @@ async def test_caller_with_untrustworthy_token_is_unauthenticated(
     forge, reason = REFUSED[case]
     response = await client.get("/v1/me", headers={"Authorization": f"Bearer {forge(keys_dir, settings)}"})
     _assert_unauthenticated(response, reason)
+
+
+async def test_token_of_the_longest_accepted_lifetime_is_accepted(
+    client: httpx.AsyncClient, keys_dir: Path, settings: Settings
+) -> None:
+    now = int(time.time())
+    token = _sign(keys_dir, _claims(settings, exp=now + settings.token_max_lifetime_seconds))
+    response = await client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
 
 
 async def test_refused_token_is_refused_on_every_protected_route(

@@ -16,9 +16,16 @@ from register.events.models import OutboundEvent
 from register.events.service import EventType, emit
 from register.identifiers import OrganisationKind, Region
 from register.organisations.models import Organisation
+from register.settings import Settings
 from tests.conftest import TokenFactory, director_body
 
 SECRET = "a-receivers-secret-of-at-least-32-characters"
+
+
+@pytest.fixture(scope="session")
+def settings(settings: Settings) -> Settings:
+    """The receivers here listen on this machine: name it as a private webhook host (never in production)."""
+    return settings.model_copy(update={"webhook_private_hosts": ["127.0.0.1"]})
 
 
 @pytest.fixture

@@ -389,20 +389,51 @@ def top_keys(body: Any) -> frozenset[str]:
     return frozenset(body) if isinstance(body, dict) else frozenset()
 
 
+# Every response carries these (api/middleware.py); every matrix route is under /v1, so may carry personal data.
+SECURITY_HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "cache-control": "no-store"}
+
+
+def missing_headers(response: Any) -> list[str]:
+    return [
+        f"{h}: {response.headers.get(h)!r}, expected {v!r}"
+        for h, v in SECURITY_HEADERS.items()
+        if response.headers.get(h) != v
+    ]
+
+
+@pytest.mark.parametrize("subs", ["own-sub", "shared-sub"])
 @pytest.mark.parametrize("key", sorted(MATRIX))
-async def test_access(matrix_env: MatrixEnv, key: str) -> None:
+async def test_access(matrix_env: MatrixEnv, key: str, subs: str) -> None:
+    """Every caller gets the expected status; with ``shared-sub`` every token carries one `sub`, and every POST is
+    sent with one Idempotency-Key first used by the route's first successful caller in the same transaction: only
+    that very principal, at that very URL, gets the stored response again; any other principal is a 422 that
+    shows nothing of it (never the stored body, whatever the `sub`)."""
     env = matrix_env
     method, template = key.split(" ", 1)
     body, extra = request_for(key, env.world)
+    table = env.callers if subs == "own-sub" else env.shared
+    idempotent = subs == "shared-sub" and method == "POST"
+    primer = next((c for c in CALLERS if MATRIX[key][c] in (200, 201)), None) if idempotent else None
+    if idempotent:
+        extra = {**extra, "Idempotency-Key": f"matrix {key}"}
     wrong: list[str] = []
     views: dict[frozenset[str], list[str]] = {}
     for name in CALLERS:
-        caller = env.callers[name]
+        caller = table[name]
         url = fill_path(template, method, env.world, caller) + QUERY.get(key, "")
         headers = caller.headers if method == "GET" else {**caller.headers, **extra}
         expected = MATRIX[key][name]
         transaction = await env.conn.begin()
+        primed = None
         try:
+            if primer is not None and expected not in (401, 403):  # refused by role before the key is looked at
+                first = table[primer]
+                primer_url = fill_path(template, method, env.world, first) + QUERY.get(key, "")
+                primed = await env.client.request(method, primer_url, json=body, headers={**first.headers, **extra})
+                assert primed.status_code < 300, f"{key}: primer {primer} got {primed.status_code}"
+                # The same principal retrying at the same URL gets the first response again; anyone else a 422.
+                same = (first.principal, primer_url) == (caller.principal, url)
+                expected = primed.status_code if same else 422
             before = await env.fingerprint() if method != "GET" else ()
             response = await env.client.request(method, url, json=body, headers=headers)
             status = response.status_code
@@ -414,6 +445,9 @@ async def test_access(matrix_env: MatrixEnv, key: str) -> None:
         if status not in allowed:
             leak = " (LEAK)" if status < 300 else ""
             wrong.append(f"{name}: {status}{leak}, expected {sorted(allowed)}: {response.text[:200]}")
+        if primed is not None and status == 422 and primed.content and primed.content in response.content:
+            wrong.append(f"{name}: the stored response of {primer} was replayed (LEAK)")
+        wrong += [f"{name}: {m}" for m in missing_headers(response)]
         if status < 300:
             payload = response.json() if "json" in response.headers.get("content-type", "") else None
             wrong += [f"{name}: {leak} (LEAK)" for leak in leaks_in(key, name, env, response.text, payload)]
@@ -421,7 +455,7 @@ async def test_access(matrix_env: MatrixEnv, key: str) -> None:
                 views.setdefault(top_keys(payload), []).append(name)
     if len(views) > 1:
         wrong.append(f"callers see different fields: { {', '.join(v): sorted(k) for k, v in views.items()} }")
-    assert not wrong, f"{key}\n" + "\n".join(wrong)
+    assert not wrong, f"{key} ({subs})\n" + "\n".join(wrong)
 
 
 def test_matrix_size() -> None:

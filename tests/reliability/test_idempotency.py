@@ -244,3 +244,71 @@ def test_openapi_documents_the_header_on_every_post() -> None:
         assert "Idempotency-Key" in names, path
     gets = [item["get"] for item in document["paths"].values() if "get" in item]
     assert all("Idempotency-Key" not in [p["name"] for p in op.get("parameters", [])] for op in gets)
+
+
+async def test_a_key_sent_with_another_organisations_token_of_the_same_user_is_422_and_shows_nothing(
+    client: httpx.AsyncClient, auth: TokenFactory, orgs: Orgs, db: AsyncSession
+) -> None:
+    body = director_body()
+    first = await client.post(
+        "/v1/directors", json=body, headers=keyed(auth("trust_hr", org="RJ1", sub="hr-both"), "k-shared")
+    )
+    assert first.status_code == 201, first.text
+    created = first.json()
+    directors, audit = await count(db, Director), await count(db, AuditEvent)
+    rrv = auth("trust_hr", org="RRV", sub="hr-both")
+
+    again = await client.post("/v1/directors", json=body, headers=keyed(rrv, "k-shared"))
+
+    assert again.status_code == 422, again.text
+    assert again.json()["type"].endswith("/problems/idempotency-key-reused")
+    assert "another role, organisation or director record" in again.json()["detail"]
+    assert created["id"] not in again.text and body["family_name"] not in again.text
+    assert "idempotent-replayed" not in again.headers and "location" not in again.headers
+    assert (await count(db, Director), await count(db, AuditEvent)) == (directors, audit)
+    assert (await client.get(f"/v1/directors/{created['id']}", headers=rrv)).status_code == 404
+    # The principal it was made for still gets its replay.
+    replay = await client.post(
+        "/v1/directors", json=body, headers=keyed(auth("trust_hr", org="RJ1", sub="hr-both"), "k-shared")
+    )
+    same_response(first, replay)
+
+
+async def test_a_key_sent_as_another_director_of_the_same_user_is_422(
+    client: httpx.AsyncClient, auth: TokenFactory, orgs: Orgs, db: AsyncSession
+) -> None:
+    hr = auth("trust_hr", org="RJ1")
+    one = (await client.post("/v1/directors", json=director_body(), headers=hr)).json()
+    two = (await client.post("/v1/directors", json=director_body(), headers=hr)).json()
+    url = f"/v1/directors/{one['id']}/statements"
+    first = await client.post(
+        url,
+        json={"text": "My reply."},
+        headers=keyed(auth("director", sub="d-shared", director_id=one["id"]), "s-1"),
+    )
+    assert first.status_code == 201, first.text
+
+    other = await client.post(
+        url,
+        json={"text": "My reply."},
+        headers=keyed(auth("director", sub="d-shared", director_id=two["id"]), "s-1"),
+    )
+
+    assert other.status_code == 422, other.text
+    assert first.json()["id"] not in other.text
+
+
+async def test_a_record_stored_without_its_principal_is_replayed_to_nobody(
+    client: httpx.AsyncClient, auth: TokenFactory, orgs: Orgs, db: AsyncSession
+) -> None:
+    headers = keyed(auth("admin"), "from-before")
+    first = await client.post("/v1/organisations", json=NEW_TRUST, headers=headers)
+    assert first.status_code == 201, first.text
+    # As a record written before records named their principal (migration 0011) looks.
+    await db.execute(sa.update(IdempotencyRecord).values(principal_scope=None))
+    await db.commit()
+
+    again = await client.post("/v1/organisations", json=NEW_TRUST, headers=headers)
+
+    assert again.status_code == 422, again.text
+    assert "RX1" not in again.text
