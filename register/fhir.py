@@ -24,8 +24,8 @@ from register.directors.models import ProfessionalRegistration, RegistrationStat
 from register.employment.models import BoardRole, EmploymentKind, EmploymentRecord
 from register.identifiers import RegistrationBody
 from register.organisations.models import Organisation
-from register.parts import load_visible_director
 from register.qualifications.models import Qualification
+from register.records.visible import load_visible_director
 from register.versions.service import snapshot
 
 # UK Core identifier systems (https://simplifier.net/hl7fhirukcorer4).

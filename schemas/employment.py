@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from register.employment.coverage import Coverage
 from register.employment.models import AppointmentType, BoardRole, EmploymentKind
-from register.employment.service import EmploymentEntry
+from register.employment.service import EmploymentEntry, GapEntry
 from schemas.common import PartRead, Request
 from schemas.organisations import OdsCode
 
@@ -116,6 +116,9 @@ class GapExplanationCreate(Request):
         if self.end_date < self.start_date:
             raise ValueError("end_date must not be before start_date")
         return self
+
+    def to_domain(self) -> GapEntry:
+        return GapEntry(**self.model_dump())
 
 
 class GapExplanationRead(PartRead):

@@ -7,6 +7,7 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from register.findings.models import FindingStatus, FindingType
+from register.findings.service import FindingEntry
 from schemas.common import PartRead, Request, Response
 
 
@@ -34,6 +35,9 @@ class FindingCreate(Request):
         if self.decided_on is not None and self.decided_on < self.reported_on:
             raise ValueError("decided_on must not be before reported_on")
         return self
+
+    def to_domain(self) -> FindingEntry:
+        return FindingEntry(**self.model_dump())
 
 
 class FindingTransition(Request):

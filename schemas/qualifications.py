@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from register.qualifications.service import QualificationEntry
 from schemas.common import PartRead, Verification
 
 
@@ -34,6 +35,9 @@ class QualificationCreate(Verification):
     level: str | None = Field(default=None, max_length=40, description="E.g. RQF level 7, Masters.")
     awarded_on: PastDate = None
     evidence_reference: EvidenceReference = None
+
+    def to_domain(self) -> QualificationEntry:
+        return QualificationEntry(**self.model_dump())
 
 
 class QualificationUpdate(Verification):

@@ -6,6 +6,7 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from register.directors.models import RegistrationStatus
+from register.directors.registrations import RegistrationEntry
 from register.identifiers import RegistrationBody, check_registration_number
 from schemas.common import PartRead, Request, Verification
 
@@ -26,6 +27,9 @@ class RegistrationCreate(Verification, RegistrationIn):
     """A registration to add to a director's file."""
 
     status: RegistrationStatus = RegistrationStatus.REGISTERED
+
+    def to_domain(self) -> RegistrationEntry:
+        return RegistrationEntry(**self.model_dump())
 
 
 class RegistrationUpdate(Verification):

@@ -5,6 +5,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
+from register.statements.service import StatementEntry
 from schemas.common import PartRead, Request
 
 
@@ -25,6 +26,9 @@ class StatementCreate(Request):
         if (self.about_record_type is None) != (self.about_record_id is None):
             raise ValueError("give both about_record_type and about_record_id, or neither for the whole file")
         return self
+
+    def to_domain(self) -> StatementEntry:
+        return StatementEntry(**self.model_dump())
 
 
 class StatementRevision(Request):

@@ -38,80 +38,12 @@ RecordTypeFilter = Annotated[
 ]
 
 
-async def _add_registration(
-    session: AsyncSession, actor: Actor, _: Settings, director_id: uuid.UUID, data: RegistrationCreate
-) -> Any:
-    return await registrations.add_registration(session, actor, director_id, **data.model_dump())
-
-
-async def _change_registration(
-    session: AsyncSession,
-    actor: Actor,
-    _: Settings,
-    director_id: uuid.UUID,
-    part_id: uuid.UUID,
-    expected_version: int,
-    changes: dict[str, Any],
-) -> Any:
-    return await registrations.update_registration(
-        session, actor, director_id, part_id, expected_version=expected_version, changes=changes
-    )
-
-
-async def _add_qualification(
-    session: AsyncSession, actor: Actor, _: Settings, director_id: uuid.UUID, data: QualificationCreate
-) -> Any:
-    return await qualifications.add_qualification(session, actor, director_id, **data.model_dump())
-
-
-async def _change_qualification(
-    session: AsyncSession,
-    actor: Actor,
-    _: Settings,
-    director_id: uuid.UUID,
-    part_id: uuid.UUID,
-    expected_version: int,
-    changes: dict[str, Any],
-) -> Any:
-    return await qualifications.update_qualification(
-        session, actor, director_id, part_id, expected_version=expected_version, changes=changes
-    )
-
-
-async def _add_employment(
-    session: AsyncSession, actor: Actor, settings: Settings, director_id: uuid.UUID, data: EmploymentCreate
-) -> Any:
-    return await employment.record_employment(session, actor, settings, director_id, data.to_domain())
-
-
-async def _change_employment(
-    session: AsyncSession,
-    actor: Actor,
-    settings: Settings,
-    director_id: uuid.UUID,
-    part_id: uuid.UUID,
-    expected_version: int,
-    changes: dict[str, Any],
-) -> Any:
-    return await employment.update_employment(
-        session, actor, settings, director_id, part_id, expected_version=expected_version, changes=changes
-    )
-
-
-async def _add_gap_explanation(
-    session: AsyncSession, actor: Actor, _: Settings, director_id: uuid.UUID, data: GapExplanationCreate
-) -> Any:
-    return await employment.explain_gap(session, actor, director_id, **data.model_dump())
-
-
 registration_routes = part_router(
     segment="registrations",
     kind=registrations.REGISTRATIONS,
     create=RegistrationCreate,
     update=RegistrationUpdate,
     read=RegistrationRead,
-    add=_add_registration,
-    change=_change_registration,
 )
 qualification_routes = part_router(
     segment="qualifications",
@@ -119,8 +51,6 @@ qualification_routes = part_router(
     create=QualificationCreate,
     update=QualificationUpdate,
     read=QualificationRead,
-    add=_add_qualification,
-    change=_change_qualification,
 )
 employment_routes = part_router(
     segment="employment",
@@ -128,8 +58,6 @@ employment_routes = part_router(
     create=EmploymentCreate,
     update=EmploymentUpdate,
     read=EmploymentRead,
-    add=_add_employment,
-    change=_change_employment,
     writers=(Role.TRUST_HR, Role.REGULATOR),
 )
 gap_explanation_routes = part_router(
@@ -138,8 +66,6 @@ gap_explanation_routes = part_router(
     create=GapExplanationCreate,
     update=None,
     read=GapExplanationRead,
-    add=_add_gap_explanation,
-    change=None,
 )
 
 

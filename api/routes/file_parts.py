@@ -6,8 +6,7 @@ Each part has the same five operations (list, read, add, change under If-Match, 
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Response, Router, get, patch, post
 from litestar.di import NamedDependency
@@ -19,7 +18,7 @@ from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from register.access.principal import Actor, Role
-from register.parts import PartKind, get_part, list_parts, load_part_for_change, withdraw_part
+from register.records.history import PartChange, PartKind, PartWithdrawal, get_part, list_parts, withdraw_from_file
 from register.settings import Settings
 from schemas.common import Withdrawal, withdrawn_view
 
@@ -28,10 +27,6 @@ AsOf = Annotated[
     dt.datetime | None,
     QueryParameter(description="Read the part as it stood at this time (ISO 8601; UTC when no zone is given)."),
 ]
-
-AddFn = Callable[[AsyncSession, Actor, Settings, uuid.UUID, Any], Awaitable[Any]]
-ChangeFn = Callable[[AsyncSession, Actor, Settings, uuid.UUID, uuid.UUID, int, dict[str, Any]], Awaitable[Any]]
-WithdrawFn = Callable[[AsyncSession, Actor, uuid.UUID, uuid.UUID, int, str], Awaitable[Any]]
 
 
 def aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -48,12 +43,13 @@ def part_router(
     create: type[BaseModel],
     update: type[BaseModel] | None,
     read: type[BaseModel],
-    add: AddFn,
-    change: ChangeFn | None,
     writers: tuple[Role, ...] = (Role.TRUST_HR,),
-    withdraw: WithdrawFn | None = None,
 ) -> Router:
-    """A router for ``/v1/directors/{director_id}/<segment>`` with the five part operations."""
+    """A router for ``/v1/directors/{director_id}/<segment>`` with the five part operations: the kind's own
+    service functions do the work, so every part behaves alike (``update`` None: the part is never changed, only
+    withdrawn)."""
+    add, change = kind.add, kind.change
+    assert add is not None and (update is None) == (change is None), kind.record_type
     label = kind.label
     withdrawn_read = withdrawn_view(read)
     plural = f"{label}s" if not label.endswith("y") else f"{label[:-1]}ies"
@@ -92,7 +88,7 @@ def part_router(
         actor: NamedDependency[Actor],
         settings: NamedDependency[Settings],
     ) -> Response[read]:  # type: ignore[valid-type]
-        part = await add(session, actor, settings, director_id, data)
+        part = await add(session, actor, settings, director_id, data.to_domain())  # type: ignore[attr-defined]
         return Response(
             read.model_validate(part),
             status_code=201,
@@ -116,8 +112,8 @@ def part_router(
         expected_version: NamedDependency[int],
     ) -> Response[read]:  # type: ignore[valid-type]
         assert change is not None
-        changes = data.model_dump(exclude_unset=True)
-        part = await change(session, actor, settings, director_id, part_id, expected_version, changes)
+        changes = PartChange(part_id, expected_version, data.model_dump(exclude_unset=True))
+        part = await change(session, actor, settings, director_id, changes)
         return Response(read.model_validate(part), headers={"ETag": etag(part.version)})
 
     @post(
@@ -135,15 +131,14 @@ def part_router(
         data: JSONBody[Withdrawal],
         session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
         expected_version: NamedDependency[int],
     ) -> Response[withdrawn_read]:  # type: ignore[valid-type]
-        if withdraw is not None:
-            withdrawn = await withdraw(session, actor, director_id, part_id, expected_version, data.reason)
+        request = PartWithdrawal(part_id, expected_version, data.reason)
+        if kind.withdraw is not None:
+            withdrawn = await kind.withdraw(session, actor, settings, director_id, request)
         else:
-            part = await load_part_for_change(session, actor, kind, director_id, part_id)
-            withdrawn = await withdraw_part(
-                session, actor, kind, part, expected_version=expected_version, reason=data.reason
-            )
+            withdrawn = await withdraw_from_file(session, actor, kind, director_id, request)
         return Response(withdrawn_read.model_validate(withdrawn), headers={"ETag": etag(withdrawn.version)})
 
     handlers = [list_items, read_item, add_item, withdraw_item]

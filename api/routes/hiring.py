@@ -19,7 +19,7 @@ from api.routes.organisations import OdsPath
 from register.access.principal import Actor, Role
 from register.candidates import service as candidates
 from register.db import StatementRunner
-from register.parts import attach_statements
+from register.records.history import attach_statements
 from register.references import service as references
 from register.references.models import RequestStatus
 from register.settings import Settings

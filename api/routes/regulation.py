@@ -16,54 +16,10 @@ from api.pagination import Cursor, Limit, page_response
 from api.routes.file_parts import part_router
 from register.access.principal import Actor, Role
 from register.findings import service as findings
-from register.settings import Settings
 from register.statements import service as statements
 from schemas.common import Page
 from schemas.findings import BarredDirector, FindingCreate, FindingRead, FindingTransition
 from schemas.statements import StatementCreate, StatementFull, StatementRevision
-
-
-async def _record_finding(
-    session: AsyncSession, actor: Actor, _: Settings, director_id: uuid.UUID, data: FindingCreate
-) -> Any:
-    return await findings.record_finding(session, actor, director_id, **data.model_dump())
-
-
-async def _withdraw_finding(
-    session: AsyncSession, actor: Actor, director_id: uuid.UUID, finding_id: uuid.UUID, version: int, reason: str
-) -> Any:
-    return await findings.withdraw_finding(
-        session, actor, director_id, finding_id, expected_version=version, reason=reason
-    )
-
-
-async def _add_statement(
-    session: AsyncSession, actor: Actor, _: Settings, director_id: uuid.UUID, data: StatementCreate
-) -> Any:
-    return await statements.add_statement(session, actor, director_id, **data.model_dump())
-
-
-async def _revise_statement(
-    session: AsyncSession,
-    actor: Actor,
-    _: Settings,
-    director_id: uuid.UUID,
-    statement_id: uuid.UUID,
-    version: int,
-    changes: dict[str, Any],
-) -> Any:
-    return await statements.revise_statement(
-        session, actor, director_id, statement_id, expected_version=version, text=changes["text"]
-    )
-
-
-async def _withdraw_statement(
-    session: AsyncSession, actor: Actor, director_id: uuid.UUID, statement_id: uuid.UUID, version: int, reason: str
-) -> Any:
-    return await statements.withdraw_statement(
-        session, actor, director_id, statement_id, expected_version=version, reason=reason
-    )
-
 
 finding_routes = part_router(
     segment="findings",
@@ -71,9 +27,6 @@ finding_routes = part_router(
     create=FindingCreate,
     update=None,
     read=FindingRead,
-    add=_record_finding,
-    change=None,
-    withdraw=_withdraw_finding,
     writers=(Role.TRUST_HR, Role.REGULATOR),
 )
 statement_routes = part_router(
@@ -82,9 +35,6 @@ statement_routes = part_router(
     create=StatementCreate,
     update=StatementRevision,
     read=StatementFull,
-    add=_add_statement,
-    change=_revise_statement,
-    withdraw=_withdraw_statement,
     writers=(Role.DIRECTOR,),
 )
 

@@ -12,10 +12,10 @@ from register.access import policy
 from register.access.principal import Actor
 from register.appraisals.models import Appraisal, LcfDomain
 from register.audit.service import record_event
-from register.checks.service import load_fppt_director
 from register.errors import Conflict, Forbidden, NotFound, PreconditionFailed, RuleViolation
-from register.pagination import cursor_uuid, encode_cursor
-from register.parts import attach_statements, record_change
+from register.records.history import attach_statements, record_change
+from register.records.pages import Keyset, keyset_page
+from register.records.visible import load_visible_director
 from register.versions.service import snapshot, version_as_of
 
 RECORD_TYPE = "appraisal"
@@ -26,7 +26,7 @@ async def record_appraisal(
     session: AsyncSession, actor: Actor, director_id: uuid.UUID, *, fields: dict[str, Any]
 ) -> Appraisal:
     """Record a board member's appraisal for a year (trust HR of the appraising organisation)."""
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     principal = actor.principal
     if not policy.can_keep_fppt_records(principal, principal.org) or principal.org is None:
         raise Forbidden("Only the HR team of the director's trust records LCF appraisals.")
@@ -63,7 +63,7 @@ async def update_appraisal(
     changes: dict[str, Any],
 ) -> Appraisal:
     """Correct an appraisal (trust HR of the appraising organisation, If-Match)."""
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     row = await _load(session, director_id, appraisal_id)
     if not policy.can_keep_fppt_records(actor.principal, row.ods_code):
         raise Forbidden("Only the HR team of the appraising organisation changes this LCF appraisal.")
@@ -93,24 +93,17 @@ async def list_appraisals(
     session: AsyncSession, actor: Actor, director_id: uuid.UUID, *, limit: int, cursor: str | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A director's appraisals, newest year first, each with the director's statements about it."""
-    await load_fppt_director(session, actor, director_id)
-    query = (
-        sa.select(Appraisal)
-        .where(col(Appraisal.director_id) == director_id)
-        .order_by(col(Appraisal.id).desc())
-        .limit(limit + 1)
+    await load_visible_director(session, actor, director_id)
+    query = sa.select(Appraisal).where(col(Appraisal.director_id) == director_id)
+    rows, next_cursor = await keyset_page(
+        session, query, Keyset(col(Appraisal.id), descending=True), limit=limit, cursor=cursor
     )
-    if cursor:
-        query = query.where(col(Appraisal.id) < cursor_uuid(cursor))
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
     await record_event(
         session, actor, "appraisal.list", record_type="director", record_id=str(director_id), director_id=director_id
     )
     items = [snapshot(r) for r in rows]
     await attach_statements(session, director_id, RECORD_TYPE, items)
-    return items, encode_cursor({"id": str(rows[-1].id)}) if more else None
+    return items, next_cursor
 
 
 async def get_appraisal(
@@ -122,7 +115,7 @@ async def get_appraisal(
     as_of: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """One appraisal, now or as it stood at ``as_of``."""
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     data = snapshot(await _load(session, director_id, appraisal_id))
     if as_of is not None:
         past = await version_as_of(session, RECORD_TYPE, str(appraisal_id), as_of)

@@ -24,10 +24,11 @@ from register.assessments.models import (
 )
 from register.audit.service import record_event
 from register.checks.models import ANNUAL_REQUIRED, APPOINTMENT_REQUIRED, CheckType
-from register.checks.service import CheckGap, current_checks, find_gaps, load_fppt_director
+from register.checks.service import CheckGap, current_checks, find_gaps
 from register.errors import Conflict, Forbidden, NotFound, PreconditionFailed, RuleViolation
-from register.pagination import cursor_uuid, encode_cursor
-from register.parts import attach_statements, record_change
+from register.records.history import attach_statements, record_change
+from register.records.pages import Keyset, keyset_page
+from register.records.visible import load_visible_director
 from register.versions.service import snapshot, version_as_of
 
 RECORD_TYPE = "assessment"
@@ -62,7 +63,7 @@ async def create_assessment(
     corrects_id: uuid.UUID | None = None,
 ) -> AssessmentView:
     """Start a draft assessment of one of the trust's directors (trust HR)."""
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     principal = actor.principal
     if not policy.can_keep_fppt_records(principal, principal.org) or principal.org is None:
         raise Forbidden("Only the HR team of the director's trust prepares an FPPT assessment.")
@@ -167,7 +168,7 @@ async def return_to_draft(
     session: AsyncSession, actor: Actor, director_id: uuid.UUID, assessment_id: uuid.UUID, *, expected_version: int
 ) -> AssessmentView:
     """Send an assessment awaiting sign-off back to draft (its preparer, or whoever may sign it)."""
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     row = await _load(session, director_id, assessment_id)
     principal = actor.principal
     if principal.role is Role.DIRECTOR:
@@ -198,7 +199,7 @@ async def sign_off_assessment(
     Refused (422, naming them) while a required check is missing, not done or overdue; for a "fit and proper"
     outcome also while a concern has no recorded mitigation.
     """
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     row = await _load(session, director_id, assessment_id)
     office = await _require_signer(session, actor, row)
     _check_version(row, expected_version)
@@ -242,28 +243,21 @@ async def list_assessments(
     status: AssessmentStatus | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A director's assessments, newest first, each with the director's statements about it."""
-    await load_fppt_director(session, actor, director_id)
-    query = (
-        sa.select(Assessment)
-        .where(col(Assessment.director_id) == director_id)
-        .order_by(col(Assessment.id).desc())
-        .limit(limit + 1)
-    )
+    await load_visible_director(session, actor, director_id)
+    query = sa.select(Assessment).where(col(Assessment.director_id) == director_id)
     if kind is not None:
         query = query.where(col(Assessment.kind) == kind)
     if status is not None:
         query = query.where(col(Assessment.status) == status)
-    if cursor:
-        query = query.where(col(Assessment.id) < cursor_uuid(cursor))
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = await keyset_page(
+        session, query, Keyset(col(Assessment.id), descending=True), limit=limit, cursor=cursor
+    )
     await record_event(
         session, actor, "assessment.list", record_type="director", record_id=str(director_id), director_id=director_id
     )
     items = [snapshot(r) for r in rows]
     await attach_statements(session, director_id, RECORD_TYPE, items)
-    return items, encode_cursor({"id": str(rows[-1].id)}) if more else None
+    return items, next_cursor
 
 
 async def get_assessment(
@@ -275,7 +269,7 @@ async def get_assessment(
     as_of: dt.datetime | None = None,
 ) -> AssessmentView:
     """One assessment, with its corrections and (until signed off) the checks that would block sign-off."""
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     row = await _load(session, director_id, assessment_id)
     corrections = list(
         (
@@ -325,7 +319,7 @@ async def _load(session: AsyncSession, director_id: uuid.UUID, assessment_id: uu
 async def _load_for_hr(
     session: AsyncSession, actor: Actor, director_id: uuid.UUID, assessment_id: uuid.UUID
 ) -> Assessment:
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     row = await _load(session, director_id, assessment_id)
     if not policy.can_keep_fppt_records(actor.principal, row.ods_code):
         raise Forbidden("Only the HR team of the organisation that prepares this assessment may do that.")

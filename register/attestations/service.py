@@ -12,12 +12,15 @@ from register.access import policy
 from register.access.principal import Actor
 from register.attestations.models import Attestation, Schedule4Item
 from register.audit.service import record_event
-from register.checks.service import load_fppt_director, record_attestation_check
+from register.checks.service import record_attestation_check
 from register.errors import Forbidden, NotFound, RuleViolation
-from register.pagination import cursor_uuid, encode_cursor
+from register.records.history import record_change
+from register.records.pages import Keyset, keyset_page
+from register.records.visible import load_visible_director
 from register.statements.queries import statements_about
-from register.versions.service import snapshot, write_version
+from register.versions.service import snapshot
 
+NEWEST_FIRST = Keyset(col(Attestation.id), descending=True)
 RECORD_TYPE = "attestation"
 
 
@@ -53,7 +56,7 @@ async def sign_attestation(
     no_change_since_last_year: bool,
 ) -> SignedAttestation:
     """The director signs their annual self-attestation against every Schedule 4 matter."""
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     if not policy.can_sign_attestation(actor.principal, director_id):
         raise Forbidden("Only the director signs their own self-attestation.")
     missing = [item.value for item in Schedule4Item if item not in answers]
@@ -88,22 +91,13 @@ async def sign_attestation(
     await session.flush()
     await session.refresh(row)
     assert row.id is not None
-    await write_version(
+    await record_change(
         session,
         actor,
         row,
         record_type=RECORD_TYPE,
-        record_id=str(row.id),
-        director_id=director_id,
         change="created",
-    )
-    await record_event(
-        session,
-        actor,
-        "attestation.sign",
-        record_type=RECORD_TYPE,
-        record_id=str(row.id),
-        director_id=director_id,
+        action="attestation.sign",
         detail={"year": year, "supersedes_id": str(previous.id) if previous else None},
     )
     await record_attestation_check(session, actor, director_id, any_yes=row.any_yes, attestation_id=row.id)
@@ -114,18 +108,9 @@ async def list_attestations(
     session: AsyncSession, actor: Actor, director_id: uuid.UUID, *, limit: int, cursor: str | None = None
 ) -> tuple[list[SignedAttestation], str | None]:
     """A director's attestations, newest first, each with what superseded it."""
-    await load_fppt_director(session, actor, director_id)
-    query = (
-        sa.select(Attestation)
-        .where(col(Attestation.director_id) == director_id)
-        .order_by(col(Attestation.id).desc())
-        .limit(limit + 1)
-    )
-    if cursor:
-        query = query.where(col(Attestation.id) < cursor_uuid(cursor))
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    await load_visible_director(session, actor, director_id)
+    query = sa.select(Attestation).where(col(Attestation.director_id) == director_id)
+    rows, next_cursor = await keyset_page(session, query, NEWEST_FIRST, limit=limit, cursor=cursor)
     successors = await _successors(session, [r.id for r in rows if r.id])
     await record_event(
         session, actor, "attestation.list", record_type="director", record_id=str(director_id), director_id=director_id
@@ -134,14 +119,14 @@ async def list_attestations(
     about = await statements_about(session, director_id, RECORD_TYPE, [str(i.attestation.id) for i in items])
     for item in items:
         item.statements = about.get(str(item.attestation.id), [])
-    return items, encode_cursor({"id": str(rows[-1].id)}) if more else None
+    return items, next_cursor
 
 
 async def get_attestation(
     session: AsyncSession, actor: Actor, director_id: uuid.UUID, attestation_id: uuid.UUID
 ) -> SignedAttestation:
     """One attestation (they never change, so there is no earlier version to ask for)."""
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     row = (
         await session.execute(
             sa.select(Attestation).where(

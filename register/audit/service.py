@@ -16,7 +16,7 @@ from register.audit.chain import ChainReport, seal_pending, verify_chain
 from register.audit.models import AuditChainLink, AuditEvent
 from register.db import transaction
 from register.errors import Forbidden, InvalidInput
-from register.pagination import decode_cursor, encode_cursor
+from register.records.pages import Keyset, keyset_page, position
 
 log = logging.getLogger(__name__)
 
@@ -189,17 +189,11 @@ async def _page(
     cursor: str | None,
 ) -> tuple[list[SealedEvent], str | None]:
     """Events in id order within ``scope`` matching ``criteria``; the reading is itself recorded as ``action``."""
-    after = 0
-    if cursor is not None:
-        after_value = decode_cursor(cursor, ("after",))["after"]
-        if not isinstance(after_value, int) or isinstance(after_value, bool) or after_value < 0:
-            raise InvalidInput("the cursor is not one this service issued; start again without it")
-        after = after_value
     chain = AuditChainLink.__table__  # type: ignore[attr-defined]
     query = (
         sa.select(AuditEvent, chain.c.seq, chain.c.hash)
         .outerjoin(chain, chain.c.event_id == col(AuditEvent.id))
-        .where(col(AuditEvent.id) > after, *scope)
+        .where(*scope)
     )
     if criteria.actor_sub is not None:
         query = query.where(col(AuditEvent.actor_sub) == criteria.actor_sub)
@@ -213,11 +207,15 @@ async def _page(
         query = query.where(col(AuditEvent.occurred_at) >= criteria.occurred_from)
     if criteria.occurred_to is not None:
         query = query.where(col(AuditEvent.occurred_at) < criteria.occurred_to)
-    rows = (await session.execute(query.order_by(col(AuditEvent.id)).limit(limit + 1))).all()
-    items = [SealedEvent(event=r[0], seq=r[1], hash=r[2]) for r in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit and items:
-        next_cursor = encode_cursor({"after": items[-1].event.id})
+    rows, next_cursor = await keyset_page(
+        session,
+        query,
+        Keyset(col(AuditEvent.id), cursor_key="after", parse=position),
+        limit=limit,
+        cursor=cursor,
+        scalars=False,
+    )
+    items = [SealedEvent(event=r[0], seq=r[1], hash=r[2]) for r in rows]
     await record_event(session, actor, action, detail={"filter": criteria.as_detail(), "returned": len(items)})
     return items, next_cursor
 

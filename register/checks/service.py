@@ -19,10 +19,11 @@ from register.checks.models import ANNUAL_REQUIRED, OUTCOME_ONLY_TYPES, CheckRes
 from register.directors.models import Director
 from register.errors import Forbidden, NotFound, PreconditionFailed, RuleViolation
 from register.organisations.models import Organisation
-from register.pagination import cursor_uuid, decode_cursor, encode_cursor
-from register.parts import attach_statements
+from register.records.history import attach_statements, record_change
+from register.records.pages import Keyset, decode_cursor, encode_cursor, keyset_page
+from register.records.visible import load_visible_director
 from register.settings import Settings
-from register.versions.service import snapshot, version_as_of, write_version
+from register.versions.service import snapshot, version_as_of
 
 RECORD_TYPE = "check"
 
@@ -92,21 +93,9 @@ class DueItem:
     performed_on: dt.date | None
 
 
-async def load_fppt_director(session: AsyncSession, actor: Actor, director_id: uuid.UUID) -> Director:
-    """The director if the caller may read their FPPT records; otherwise 404, whether or not they exist."""
-    director = (
-        await session.execute(
-            sa.select(Director).where(col(Director.id) == director_id, policy.visible_directors(actor.principal))
-        )
-    ).scalar_one_or_none()
-    if director is None:
-        raise NotFound(f"No director {director_id} that you may see is on the register.")
-    return director
-
-
 async def record_check(session: AsyncSession, actor: Actor, director_id: uuid.UUID, new: NewCheck) -> FpptCheck:
     """Record the result of one check; the newest result of a type becomes the current one."""
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     principal = actor.principal
     if not policy.can_keep_fppt_records(principal, principal.org):
         raise Forbidden("Only the HR team of the director's trust records FPPT checks.")
@@ -166,22 +155,13 @@ async def _insert(session: AsyncSession, actor: Actor, row: FpptCheck, *, action
     await session.flush()
     await session.refresh(row)
     assert row.id is not None
-    await write_version(
+    await record_change(
         session,
         actor,
         row,
         record_type=RECORD_TYPE,
-        record_id=str(row.id),
-        director_id=row.director_id,
         change="created",
-    )
-    await record_event(
-        session,
-        actor,
-        action,
-        record_type=RECORD_TYPE,
-        record_id=str(row.id),
-        director_id=row.director_id,
+        action=action,
         detail={"check_type": row.check_type.value, "result": row.result.value},
     )
     return row
@@ -198,28 +178,21 @@ async def list_checks(
     current_only: bool = False,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of a director's check results, newest first (or only the current result of each type)."""
-    await load_fppt_director(session, actor, director_id)
-    query = (
-        sa.select(FpptCheck)
-        .where(col(FpptCheck.director_id) == director_id)
-        .order_by(col(FpptCheck.id).desc())
-        .limit(limit + 1)
-    )
+    await load_visible_director(session, actor, director_id)
+    query = sa.select(FpptCheck).where(col(FpptCheck.director_id) == director_id)
     if check_type is not None:
         query = query.where(col(FpptCheck.check_type) == check_type)
     if current_only:
         query = query.where(col(FpptCheck.id).in_(_current_ids([director_id])))
-    if cursor:
-        query = query.where(col(FpptCheck.id) < cursor_uuid(cursor))
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = await keyset_page(
+        session, query, Keyset(col(FpptCheck.id), descending=True), limit=limit, cursor=cursor
+    )
     await record_event(
         session, actor, "check.list", record_type="director", record_id=str(director_id), director_id=director_id
     )
     items = [snapshot(r) for r in rows]
     await attach_statements(session, director_id, RECORD_TYPE, items)
-    return items, encode_cursor({"id": str(rows[-1].id)}) if more else None
+    return items, next_cursor
 
 
 async def get_check(
@@ -231,7 +204,7 @@ async def get_check(
     as_of: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """One check result as it stands now, or as it stood at ``as_of``."""
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     row = await _load_check(session, director_id, check_id)
     data = snapshot(row)
     if as_of is not None:
@@ -263,7 +236,7 @@ async def record_mitigation(
     mitigated_on: dt.date | None,
 ) -> FpptCheck:
     """Record how a concern a check found is mitigated (the FPPT framework lets the chair rely on it)."""
-    await load_fppt_director(session, actor, director_id)
+    await load_visible_director(session, actor, director_id)
     row = await _load_check(session, director_id, check_id)
     # A check written by the director's own attestation belongs to no trust: any trust keeping their file may
     # mitigate it; otherwise only the trust that recorded it.
@@ -303,18 +276,7 @@ async def record_mitigation(
     updated = result.scalar_one_or_none()
     if updated is None:
         raise PreconditionFailed("The check changed while you were editing it; read it again and resend.")
-    await write_version(
-        session,
-        actor,
-        updated,
-        record_type=RECORD_TYPE,
-        record_id=str(check_id),
-        director_id=director_id,
-        change="updated",
-    )
-    await record_event(
-        session, actor, "check.mitigate", record_type=RECORD_TYPE, record_id=str(check_id), director_id=director_id
-    )
+    await record_change(session, actor, updated, record_type=RECORD_TYPE, change="updated", action="check.mitigate")
     return updated
 
 

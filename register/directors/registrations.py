@@ -2,7 +2,7 @@
 
 import datetime as dt
 import uuid
-from typing import Any
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,31 +12,28 @@ from register.access.principal import Actor
 from register.directors.models import ProfessionalRegistration, RegistrationStatus
 from register.errors import Conflict
 from register.identifiers import RegistrationBody
-from register.parts import (
-    PartKind,
-    add_part,
-    change_part,
-    load_part_for_change,
-    load_visible_director,
-    require_file_writer,
-)
+from register.records.history import PartChange, PartKind, add_part, change_part, load_part_for_change
+from register.records.visible import load_visible_director, require_file_writer
+from register.settings import Settings
 
-REGISTRATIONS = PartKind(ProfessionalRegistration, "registration", "registration", ("body", "number"))
+
+@dataclass(frozen=True)
+class RegistrationEntry:
+    """A professional registration as recorded in a director's file."""
+
+    body: RegistrationBody
+    number: str
+    status: RegistrationStatus
+    verified: bool
+    verified_by: str | None
+    verified_on: dt.date | None
 
 
 async def add_registration(
-    session: AsyncSession,
-    actor: Actor,
-    director_id: uuid.UUID,
-    *,
-    body: RegistrationBody,
-    number: str,
-    status: RegistrationStatus,
-    verified: bool,
-    verified_by: str | None,
-    verified_on: dt.date | None,
+    session: AsyncSession, actor: Actor, _settings: Settings, director_id: uuid.UUID, data: RegistrationEntry
 ) -> ProfessionalRegistration:
     """Record a registration; 409 if the number is already another record's."""
+    body, number = data.body, data.number
     await load_visible_director(session, actor, director_id)
     require_file_writer(actor)
     taken = await session.execute(
@@ -55,27 +52,31 @@ async def add_registration(
         director_id=director_id,
         body=body,
         number=number,
-        status=status,
-        verified=verified,
-        verified_by=verified_by,
-        verified_on=verified_on,
+        status=data.status,
+        verified=data.verified,
+        verified_by=data.verified_by,
+        verified_on=data.verified_on,
         version=1,
     )
     return await add_part(session, actor, REGISTRATIONS, row)
 
 
 async def update_registration(
-    session: AsyncSession,
-    actor: Actor,
-    director_id: uuid.UUID,
-    registration_id: uuid.UUID,
-    *,
-    expected_version: int,
-    changes: dict[str, Any],
+    session: AsyncSession, actor: Actor, _settings: Settings, director_id: uuid.UUID, data: PartChange
 ) -> ProfessionalRegistration:
     """Change a registration's standing or verification."""
-    part = await load_part_for_change(session, actor, REGISTRATIONS, director_id, registration_id)
+    part = await load_part_for_change(session, actor, REGISTRATIONS, director_id, data.part_id)
     updated: ProfessionalRegistration = await change_part(
-        session, actor, REGISTRATIONS, part, expected_version=expected_version, changes=changes
+        session, actor, REGISTRATIONS, part, expected_version=data.expected_version, changes=data.changes
     )
     return updated
+
+
+REGISTRATIONS = PartKind(
+    ProfessionalRegistration,
+    "registration",
+    "registration",
+    ("body", "number"),
+    add=add_registration,
+    change=update_registration,
+)

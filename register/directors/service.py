@@ -19,14 +19,15 @@ from register.directors import queries
 from register.directors.models import Director, ProfessionalRegistration
 from register.employment.models import AppointmentType, BoardRole, EmploymentKind, EmploymentRecord
 from register.employment.service import EmploymentEntry, announce_appointment, build_record
-from register.errors import DuplicateDirector, Forbidden, InvalidInput, NotFound, PreconditionFailed, RuleViolation
+from register.errors import DuplicateDirector, Forbidden, NotFound, PreconditionFailed, RuleViolation
 from register.events.service import EventType
 from register.findings.service import bar_covering
 from register.identifiers import RegistrationBody
 from register.names import name_key, one_typo_apart
 from register.organisations.models import Organisation
-from register.pagination import decode_cursor, encode_cursor
-from register.parts import attach_statements, load_visible_director
+from register.records.history import attach_statements, record_change
+from register.records.pages import Keyset, keyset_page, position
+from register.records.visible import load_visible_director
 from register.search.names import sync_director_names
 from register.statements.queries import statements_about
 from register.versions.models import RecordVersion
@@ -284,16 +285,10 @@ async def list_directors(
     session: AsyncSession, actor: Actor, *, limit: int, cursor: str | None = None, ods_code: str | None = None
 ) -> tuple[list[Director], str | None]:
     """A page of the directors the caller may see, oldest entry first, and the next page's cursor."""
-    query = (
-        sa.select(Director).where(policy.visible_directors(actor.principal)).order_by(col(Director.id)).limit(limit + 1)
-    )
-    if cursor:
-        query = query.where(col(Director.id) > _cursor_id(cursor))
+    query = sa.select(Director).where(policy.visible_directors(actor.principal))
     if ods_code:
         query = query.where(policy.appointed_at(ods_code))
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = await keyset_page(session, query, Keyset(col(Director.id)), limit=limit, cursor=cursor)
     await record_reads(
         session,
         actor,
@@ -301,7 +296,7 @@ async def list_directors(
         [r.id for r in rows if r.id],
         **({"ods_code": ods_code} if ods_code else {}),
     )
-    return rows, encode_cursor({"id": str(rows[-1].id)}) if more else None
+    return rows, next_cursor
 
 
 async def update_director(
@@ -341,22 +336,14 @@ async def update_director(
             family_name=updated.family_name,
             former_names=updated.former_names,
         )
-    await write_version(
+    await record_change(
         session,
         actor,
         updated,
         record_type=RECORD_TYPE,
-        record_id=str(director_id),
         director_id=director_id,
         change="updated",
-    )
-    await record_event(
-        session,
-        actor,
-        "director.update",
-        record_type=RECORD_TYPE,
-        record_id=str(director_id),
-        director_id=director_id,
+        action="director.update",
         detail={"fields": sorted(changes)},
     )
     return await _current_file(session, updated)
@@ -436,13 +423,6 @@ async def _refuse_duplicates(
     return near
 
 
-def _cursor_id(cursor: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(decode_cursor(cursor, ("id",))["id"]))
-    except ValueError:
-        raise InvalidInput("the cursor is not one this service issued; start again without it") from None
-
-
 async def list_versions(
     session: AsyncSession,
     actor: Actor,
@@ -454,22 +434,12 @@ async def list_versions(
 ) -> tuple[list[RecordVersion], str | None]:
     """The history of every record in a director's file, oldest change first."""
     await load_visible_director(session, actor, director_id)
-    query = (
-        sa.select(RecordVersion)
-        .where(col(RecordVersion.director_id) == director_id)
-        .order_by(col(RecordVersion.id))
-        .limit(limit + 1)
-    )
+    query = sa.select(RecordVersion).where(col(RecordVersion.director_id) == director_id)
     if record_type:
         query = query.where(col(RecordVersion.record_type) == record_type)
-    if cursor:
-        after = decode_cursor(cursor, ("after",))["after"]
-        if not isinstance(after, int):
-            raise InvalidInput("the cursor is not one this service issued; start again without it")
-        query = query.where(col(RecordVersion.id) > after)
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = await keyset_page(
+        session, query, Keyset(col(RecordVersion.id), cursor_key="after", parse=position), limit=limit, cursor=cursor
+    )
     await record_event(
         session,
         actor,
@@ -478,4 +448,4 @@ async def list_versions(
         record_id=str(director_id),
         director_id=director_id,
     )
-    return rows, encode_cursor({"after": rows[-1].id}) if more else None
+    return rows, next_cursor

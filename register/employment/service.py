@@ -3,7 +3,7 @@
 import datetime as dt
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,19 +19,9 @@ from register.errors import Breach, DirectorBarred, Forbidden, RuleViolation, re
 from register.events.service import EventType, emit
 from register.findings.service import bar_covering
 from register.organisations.models import Organisation
-from register.parts import (
-    PartKind,
-    add_part,
-    change_part,
-    load_part_for_change,
-    load_visible_director,
-    require_file_writer,
-    require_visible_director,
-)
+from register.records.history import PartChange, PartKind, add_part, change_part, load_part_for_change
+from register.records.visible import load_visible_director, require_file_writer, require_visible_director
 from register.settings import Settings
-
-EMPLOYMENT = PartKind(EmploymentRecord, "employment", "employment entry", ("start_date",))
-GAP_EXPLANATIONS = PartKind(GapExplanation, "gap_explanation", "gap explanation", ("start_date",))
 
 # Joint and shared appointments are, by design, held at the same time as another board seat.
 _CONCURRENT_TYPES = frozenset({AppointmentType.JOINT, AppointmentType.SHARED})
@@ -70,17 +60,11 @@ async def record_employment(
 
 
 async def update_employment(
-    session: AsyncSession,
-    actor: Actor,
-    settings: Settings,
-    director_id: uuid.UUID,
-    entry_id: uuid.UUID,
-    *,
-    expected_version: int,
-    changes: dict[str, Any],
+    session: AsyncSession, actor: Actor, settings: Settings, director_id: uuid.UUID, data: PartChange
 ) -> EmploymentRecord:
     """Correct an entry or record its end; the changed entry must still satisfy every rule."""
-    part: EmploymentRecord = await load_part_for_change(session, actor, EMPLOYMENT, director_id, entry_id)
+    expected_version, changes = data.expected_version, data.changes
+    part: EmploymentRecord = await load_part_for_change(session, actor, EMPLOYMENT, director_id, data.part_id)
     before = _entry_of(part)
     await _check_entry(
         session, actor, settings, director_id, replace(before, **changes), exclude_id=part.id, before=before
@@ -145,15 +129,26 @@ async def employment_coverage(
     return coverage
 
 
+@dataclass(frozen=True)
+class GapEntry:
+    """Why the director was out of employment from ``start_date`` to ``end_date``."""
+
+    start_date: dt.date
+    end_date: dt.date
+    reason: str
+
+
 async def explain_gap(
-    session: AsyncSession, actor: Actor, director_id: uuid.UUID, *, start_date: dt.date, end_date: dt.date, reason: str
+    session: AsyncSession, actor: Actor, _settings: Settings, director_id: uuid.UUID, data: GapEntry
 ) -> GapExplanation:
     """Record why the director was out of employment for a period."""
     await load_visible_director(session, actor, director_id)
     require_file_writer(actor)
-    if start_date > policy.today():
+    if data.start_date > policy.today():
         raise RuleViolation("A gap explanation covers a past period; its start date is in the future.")
-    row = GapExplanation(director_id=director_id, start_date=start_date, end_date=end_date, reason=reason, version=1)
+    row = GapExplanation(
+        director_id=director_id, start_date=data.start_date, end_date=data.end_date, reason=data.reason, version=1
+    )
     return await add_part(session, actor, GAP_EXPLANATIONS, row)
 
 
@@ -375,3 +370,14 @@ def _default_title(entry: EmploymentEntry) -> str:
         raise RuleViolation("A role needs a role_title.")
     title = entry.board_role.value.replace("_", " ").capitalize()
     return f"{title} ({entry.portfolio})" if entry.portfolio else title
+
+
+EMPLOYMENT = PartKind(
+    EmploymentRecord,
+    "employment",
+    "employment entry",
+    ("start_date",),
+    add=record_employment,
+    change=update_employment,
+)
+GAP_EXPLANATIONS = PartKind(GapExplanation, "gap_explanation", "gap explanation", ("start_date",), add=explain_gap)

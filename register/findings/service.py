@@ -2,6 +2,7 @@
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,20 +13,21 @@ from register.access import policy
 from register.access.principal import Actor, Role
 from register.audit.service import record_reads
 from register.directors.models import Director
-from register.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from register.errors import Conflict, Forbidden, NotFound, RuleViolation
 from register.events.service import EventType, emit
 from register.findings.models import INTERNAL_TYPES, TRANSITIONS, UPHELD, Finding, FindingStatus, FindingType
-from register.pagination import decode_cursor, encode_cursor
-from register.parts import (
+from register.records.history import (
     PartKind,
+    PartWithdrawal,
     add_part,
     change_part,
     load_part_for_change,
-    load_visible_director,
     withdraw_part,
 )
+from register.records.pages import Keyset, keyset_page
+from register.records.visible import load_visible_director
+from register.settings import Settings
 
-FINDINGS = PartKind(Finding, "finding", "finding", ("reported_on",))
 _INITIAL = frozenset({FindingStatus.REPORTED, FindingStatus.UNDER_INVESTIGATION, FindingStatus.UPHELD})
 
 
@@ -67,21 +69,31 @@ def _may_record(actor: Actor, finding_type: FindingType) -> None:
     raise Forbidden("Only regulators and trusts record findings.")
 
 
+@dataclass(frozen=True)
+class FindingEntry:
+    """A finding as first recorded (a barring decision carries its bar's dates)."""
+
+    finding_type: FindingType
+    status: FindingStatus
+    summary: str
+    reported_on: dt.date
+    decided_on: dt.date | None = None
+    decision_reference: str | None = None
+    bar_start: dt.date | None = None
+    bar_end: dt.date | None = None
+
+
 async def record_finding(
-    session: AsyncSession,
-    actor: Actor,
-    director_id: uuid.UUID,
-    *,
-    finding_type: FindingType,
-    status: FindingStatus,
-    summary: str,
-    reported_on: dt.date,
-    decided_on: dt.date | None = None,
-    decision_reference: str | None = None,
-    bar_start: dt.date | None = None,
-    bar_end: dt.date | None = None,
+    session: AsyncSession, actor: Actor, _settings: Settings, director_id: uuid.UUID, data: FindingEntry
 ) -> Finding:
     """Record a finding; a trust records internal ones about its own directors, regulators any."""
+    finding_type, status, summary, reported_on = data.finding_type, data.status, data.summary, data.reported_on
+    decided_on, decision_reference, bar_start, bar_end = (
+        data.decided_on,
+        data.decision_reference,
+        data.bar_start,
+        data.bar_end,
+    )
     await load_visible_director(session, actor, director_id)
     _may_record(actor, finding_type)
     if status not in _INITIAL:
@@ -208,36 +220,26 @@ async def list_active_bars(
         sa.select(Finding, Director)
         .join(Director, col(Director.id) == col(Finding.director_id))
         .where(active_bar_on(policy.today()))
-        .order_by(col(Finding.id))
-        .limit(limit + 1)
     )
-    if cursor:
-        try:
-            after = uuid.UUID(str(decode_cursor(cursor, ("after",))["after"]))
-        except ValueError:
-            raise InvalidInput("the cursor is not one this service issued; start again without it") from None
-        query = query.where(col(Finding.id) > after)
-    rows = [(f, d) for f, d in (await session.execute(query)).all()]
-    more = len(rows) > limit
-    rows = rows[:limit]
+    found, next_cursor = await keyset_page(
+        session, query, Keyset(col(Finding.id), cursor_key="after"), limit=limit, cursor=cursor, scalars=False
+    )
+    rows = [(f, d) for f, d in found]
     await record_reads(session, actor, "barred.list", [d.id for _, d in rows if d.id])
-    return rows, encode_cursor({"after": str(rows[-1][0].id)}) if more else None
+    return rows, next_cursor
 
 
 async def withdraw_finding(
-    session: AsyncSession,
-    actor: Actor,
-    director_id: uuid.UUID,
-    finding_id: uuid.UUID,
-    *,
-    expected_version: int,
-    reason: str,
+    session: AsyncSession, actor: Actor, _settings: Settings, director_id: uuid.UUID, data: PartWithdrawal
 ) -> Finding:
     """Withdraw a finding recorded in error (by a regulator, or the trust that recorded an internal one)."""
     await load_visible_director(session, actor, director_id)
-    finding = await _load_for_writer(session, actor, director_id, finding_id)
+    finding = await _load_for_writer(session, actor, director_id, data.part_id)
     withdrawn: Finding = await withdraw_part(
-        session, actor, FINDINGS, finding, expected_version=expected_version, reason=reason
+        session, actor, FINDINGS, finding, expected_version=data.expected_version, reason=data.reason
     )
     await _announce(session, withdrawn, EventType.FINDING_CHANGED)
     return withdrawn
+
+
+FINDINGS = PartKind(Finding, "finding", "finding", ("reported_on",), add=record_finding, withdraw=withdraw_finding)

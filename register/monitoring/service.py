@@ -51,7 +51,7 @@ from register.monitoring.signing import (
     signature_header,
 )
 from register.organisations.models import Organisation
-from register.pagination import decode_cursor, encode_cursor
+from register.records.pages import NOT_OUR_CURSOR, Keyset, decode_cursor, encode_cursor, keyset_page, position
 
 log = logging.getLogger(__name__)
 
@@ -148,10 +148,10 @@ def encode_feed_cursor(position: int) -> str:
 def _feed_position(after: str | None) -> int:
     if not after:
         return 0
-    position = decode_cursor(after, ("after",))["after"]
-    if not isinstance(position, int) or isinstance(position, bool) or position < 0:
-        raise InvalidInput("the cursor is not one this service issued; start again without it")
-    return position
+    try:
+        return position(decode_cursor(after, ("after",))["after"])
+    except ValueError:
+        raise InvalidInput(NOT_OUR_CURSOR) from None
 
 
 async def list_events(session: AsyncSession, actor: Actor, *, after: str | None, limit: int) -> FeedPage:
@@ -294,13 +294,8 @@ async def list_subscriptions(
     session: AsyncSession, actor: Actor, *, limit: int, cursor: str | None = None
 ) -> tuple[list[Subscription], str | None]:
     """The caller's organisation's subscriptions, oldest first."""
-    query = sa.select(Subscription).where(_visible_subscriptions(actor)).order_by(col(Subscription.id)).limit(limit + 1)
-    if cursor:
-        query = query.where(col(Subscription.id) > _cursor_id(cursor))
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor({"id": str(rows[-1].id)}) if more else None
+    query = sa.select(Subscription).where(_visible_subscriptions(actor))
+    return await keyset_page(session, query, Keyset(col(Subscription.id)), limit=limit, cursor=cursor)
 
 
 async def get_subscription(
@@ -372,27 +367,12 @@ async def list_deliveries(
 ) -> tuple[list[WebhookDelivery], str | None]:
     """A subscription's deliveries, newest first, with every attempt's outcome."""
     await get_subscription(session, actor, subscription_id)
-    query = (
-        sa.select(WebhookDelivery)
-        .where(col(WebhookDelivery.subscription_id) == subscription_id)
-        .order_by(col(WebhookDelivery.id).desc())
-        .limit(limit + 1)
-    )
+    query = sa.select(WebhookDelivery).where(col(WebhookDelivery.subscription_id) == subscription_id)
     if status is not None:
         query = query.where(col(WebhookDelivery.status) == status)
-    if cursor:
-        query = query.where(col(WebhookDelivery.id) < _cursor_id(cursor))
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor({"id": str(rows[-1].id)}) if more else None
-
-
-def _cursor_id(cursor: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(decode_cursor(cursor, ("id",))["id"]))
-    except ValueError:
-        raise InvalidInput("the cursor is not one this service issued; start again without it") from None
+    return await keyset_page(
+        session, query, Keyset(col(WebhookDelivery.id), descending=True), limit=limit, cursor=cursor
+    )
 
 
 # --- The worker's two steps: fan-out, then delivery. ---

@@ -8,12 +8,11 @@ from sqlmodel import col
 
 from register.access import policy
 from register.access.principal import Actor
-from register.audit.service import record_event
 from register.errors import Conflict, Forbidden, NotFound, PreconditionFailed, RuleViolation
 from register.identifiers import OrganisationKind, Region, check_ods_code
 from register.organisations.models import Organisation
-from register.pagination import decode_cursor, encode_cursor
-from register.versions.service import write_version
+from register.records.history import record_change
+from register.records.pages import Keyset, keyset_page
 
 RECORD_TYPE = "organisation"
 
@@ -27,17 +26,14 @@ async def list_organisations(
     kind: OrganisationKind | None = None,
 ) -> tuple[list[Organisation], str | None]:
     """A page of organisations in ODS-code order, and the cursor of the next page."""
-    query = sa.select(Organisation).order_by(col(Organisation.ods_code)).limit(limit + 1)
-    if cursor:
-        query = query.where(col(Organisation.ods_code) > decode_cursor(cursor, ("ods",))["ods"])
+    query = sa.select(Organisation)
     if region:
         query = query.where(col(Organisation.region) == region)
     if kind:
         query = query.where(col(Organisation.kind) == kind)
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor({"ods": rows[-1].ods_code}) if more else None
+    return await keyset_page(
+        session, query, Keyset(col(Organisation.ods_code), cursor_key="ods", parse=str), limit=limit, cursor=cursor
+    )
 
 
 async def get_organisation(session: AsyncSession, ods_code: str) -> Organisation:
@@ -67,10 +63,9 @@ async def create_organisation(
     session.add(org)
     await session.flush()
     await session.refresh(org)
-    await write_version(
-        session, actor, org, record_type=RECORD_TYPE, record_id=ods_code, director_id=None, change="created"
+    await record_change(
+        session, actor, org, record_type=RECORD_TYPE, record_id=ods_code, change="created", action="organisation.create"
     )
-    await record_event(session, actor, "organisation.create", record_type=RECORD_TYPE, record_id=ods_code)
     return org
 
 
@@ -97,21 +92,14 @@ async def update_organisation(
     updated = result.scalar_one_or_none()
     if updated is None:
         raise PreconditionFailed(f"Organisation {org.ods_code} changed while you were editing it; read it again.")
-    await write_version(
+    await record_change(
         session,
         actor,
         updated,
         record_type=RECORD_TYPE,
         record_id=updated.ods_code,
-        director_id=None,
         change="updated",
-    )
-    await record_event(
-        session,
-        actor,
-        "organisation.update",
-        record_type=RECORD_TYPE,
-        record_id=updated.ods_code,
+        action="organisation.update",
         detail={"fields": sorted(changes)},
     )
     return updated

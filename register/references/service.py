@@ -14,9 +14,10 @@ from register.audit.service import record_event, record_reads
 from register.candidates.models import CandidateCheck
 from register.directors.models import Director
 from register.employment.models import EmploymentKind, EmploymentRecord
-from register.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, RuleViolation
-from register.pagination import decode_cursor, encode_cursor
-from register.parts import PartKind, add_part, change_part, load_visible_director
+from register.errors import Conflict, Forbidden, NotFound, PreconditionFailed, RuleViolation
+from register.records.history import PartKind, add_part, change_part, record_change
+from register.records.pages import Keyset, keyset_page
+from register.records.visible import load_visible_director
 from register.references.models import (
     BoardMemberReference,
     ReferenceKind,
@@ -24,7 +25,7 @@ from register.references.models import (
     RequestStatus,
 )
 from register.settings import Settings
-from register.versions.service import snapshot, write_version
+from register.versions.service import snapshot
 
 REFERENCES = PartKind(BoardMemberReference, "reference", "reference", ("signed_on",))
 REQUEST = "reference_request"
@@ -172,9 +173,7 @@ async def list_requests(
 ) -> tuple[list[ReferenceRequest], str | None]:
     """Requests the caller's organisation made (outgoing) or must answer (incoming)."""
     p = actor.principal
-    query = (
-        sa.select(ReferenceRequest).where(_visible_requests(actor)).order_by(col(ReferenceRequest.id)).limit(limit + 1)
-    )
+    query = sa.select(ReferenceRequest).where(_visible_requests(actor))
     if direction is not None:
         if p.role is not Role.TRUST_HR:
             raise RuleViolation("direction applies to a trust's own requests.")
@@ -189,17 +188,11 @@ async def list_requests(
         )
     elif status is not None:
         query = query.where(col(ReferenceRequest.status) == status)
-    if cursor:
-        try:
-            after = uuid.UUID(str(decode_cursor(cursor, ("after",))["after"]))
-        except ValueError:
-            raise InvalidInput("the cursor is not one this service issued; start again without it") from None
-        query = query.where(col(ReferenceRequest.id) > after)
-    rows = list((await session.execute(query)).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = await keyset_page(
+        session, query, Keyset(col(ReferenceRequest.id), cursor_key="after"), limit=limit, cursor=cursor
+    )
     await record_reads(session, actor, "reference_request.list", {r.director_id for r in rows})
-    return rows, encode_cursor({"after": str(rows[-1].id)}) if more else None
+    return rows, next_cursor
 
 
 async def get_request(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -> ReferenceRequest:
@@ -322,22 +315,13 @@ async def _close(
 
 
 async def _history(session: AsyncSession, actor: Actor, row: ReferenceRequest, change: str) -> None:
-    await write_version(
+    await record_change(
         session,
         actor,
         row,
         record_type=REQUEST,
-        record_id=str(row.id),
-        director_id=row.director_id,
         change="created" if change == "created" else "updated",
-    )
-    await record_event(
-        session,
-        actor,
-        f"reference_request.{change}",
-        record_type=REQUEST,
-        record_id=str(row.id),
-        director_id=row.director_id,
+        action=f"reference_request.{change}",
     )
 
 

@@ -27,9 +27,9 @@ from register.employment.models import EmploymentKind, EmploymentRecord
 from register.errors import Forbidden, NotFound, PreconditionFailed, RuleViolation
 from register.identifiers import OrganisationKind, Region
 from register.organisations.models import Organisation
-from register.pagination import decode_cursor, encode_cursor
+from register.records.history import record_change
+from register.records.pages import decode_cursor, encode_cursor
 from register.returns.models import AnnualReturn
-from register.versions.service import write_version
 
 RECORD_TYPE = "annual_return"
 FIRST_YEAR = 2023  # NHS England's FPPT framework for board members took effect on 30 September 2023
@@ -202,15 +202,14 @@ async def submit_return(
     await session.flush()
     await session.refresh(row)
     record_id = f"{ods_code}:{year}"
-    await write_version(
-        session, actor, row, record_type=RECORD_TYPE, record_id=record_id, director_id=None, change="submitted"
-    )
-    await record_event(
+    await record_change(
         session,
         actor,
-        "annual_return.submit",
+        row,
         record_type=RECORD_TYPE,
         record_id=record_id,
+        change="submitted",
+        action="annual_return.submit",
         detail={"version": row.version, "members": row.members, "signed_off": row.signed_off},
     )
     return ReturnView(

@@ -42,7 +42,7 @@ from register.findings.models import UPHELD, Finding, FindingType
 from register.identifiers import Region, RegistrationBody, check_ods_code, check_registration_number
 from register.names import normalise_name
 from register.organisations.models import Organisation
-from register.pagination import decode_cursor, encode_cursor
+from register.records.pages import decode_cursor, encode_cursor
 from register.search.models import DirectorName, NameTokenVariant
 from register.search.names import deletion_variants, name_tokens
 

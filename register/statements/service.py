@@ -1,6 +1,7 @@
 """Statements: the director's own words beside any record about them. Nobody else writes or edits them."""
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,12 +19,20 @@ from register.employment.models import EmploymentRecord, GapExplanation
 from register.errors import Forbidden, RuleViolation
 from register.events.service import EventType, emit
 from register.findings.models import Finding
-from register.parts import PartKind, add_part, change_part, load_part, load_visible_director, withdraw_part
 from register.qualifications.models import Qualification
+from register.records.history import (
+    PartChange,
+    PartKind,
+    PartWithdrawal,
+    add_part,
+    change_part,
+    load_part,
+    withdraw_part,
+)
+from register.records.visible import load_visible_director
 from register.references.models import BoardMemberReference
+from register.settings import Settings
 from register.statements.models import Statement
-
-STATEMENTS = PartKind(Statement, "statement", "statement", ("created_at",))
 
 # The records a statement may answer. Other aggregates add theirs with ``register_answerable``.
 ANSWERABLE: dict[str, type[SQLModel]] = {
@@ -50,16 +59,20 @@ def _require_self(actor: Actor, director_id: uuid.UUID) -> None:
         raise Forbidden("Only the director writes their statements.")
 
 
+@dataclass(frozen=True)
+class StatementEntry:
+    """The director's statement, about one record of their file or (both ``about_*`` None) the whole file."""
+
+    text: str
+    about_record_type: str | None = None
+    about_record_id: uuid.UUID | None = None
+
+
 async def add_statement(
-    session: AsyncSession,
-    actor: Actor,
-    director_id: uuid.UUID,
-    *,
-    text: str,
-    about_record_type: str | None = None,
-    about_record_id: uuid.UUID | None = None,
+    session: AsyncSession, actor: Actor, _settings: Settings, director_id: uuid.UUID, data: StatementEntry
 ) -> Statement:
     """The director adds a statement about one record in their file, or about the file as a whole."""
+    text, about_record_type, about_record_id = data.text, data.about_record_type, data.about_record_id
     await load_visible_director(session, actor, director_id)
     _require_self(actor, director_id)
     if (about_record_type is None) != (about_record_id is None):
@@ -100,34 +113,38 @@ async def _own_statement(session: AsyncSession, actor: Actor, director_id: uuid.
 
 
 async def revise_statement(
-    session: AsyncSession,
-    actor: Actor,
-    director_id: uuid.UUID,
-    statement_id: uuid.UUID,
-    *,
-    expected_version: int,
-    text: str,
+    session: AsyncSession, actor: Actor, _settings: Settings, director_id: uuid.UUID, data: PartChange
 ) -> Statement:
     """The director rewords their statement (the earlier wording stays in the history)."""
-    statement = await _own_statement(session, actor, director_id, statement_id)
+    statement = await _own_statement(session, actor, director_id, data.part_id)
     revised: Statement = await change_part(
-        session, actor, STATEMENTS, statement, expected_version=expected_version, changes={"text": text}
+        session,
+        actor,
+        STATEMENTS,
+        statement,
+        expected_version=data.expected_version,
+        changes={"text": data.changes["text"]},
     )
     return revised
 
 
 async def withdraw_statement(
-    session: AsyncSession,
-    actor: Actor,
-    director_id: uuid.UUID,
-    statement_id: uuid.UUID,
-    *,
-    expected_version: int,
-    reason: str,
+    session: AsyncSession, actor: Actor, _settings: Settings, director_id: uuid.UUID, data: PartWithdrawal
 ) -> Statement:
     """The director withdraws their statement."""
-    statement = await _own_statement(session, actor, director_id, statement_id)
+    statement = await _own_statement(session, actor, director_id, data.part_id)
     withdrawn: Statement = await withdraw_part(
-        session, actor, STATEMENTS, statement, expected_version=expected_version, reason=reason
+        session, actor, STATEMENTS, statement, expected_version=data.expected_version, reason=data.reason
     )
     return withdrawn
+
+
+STATEMENTS = PartKind(
+    Statement,
+    "statement",
+    "statement",
+    ("created_at",),
+    add=add_statement,
+    change=revise_statement,
+    withdraw=withdraw_statement,
+)

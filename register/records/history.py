@@ -1,12 +1,16 @@
-"""The parts of a director's file (registrations, qualifications, employment, gap explanations) share one
-life cycle: added, changed under ``If-Match``, withdrawn with a reason; every step versioned and audited.
-Each part's own service applies its domain rules and then calls these functions.
+"""A record's history: every part of a director's file is added, changed under ``If-Match`` and withdrawn with a
+reason, and every step writes the record's new version and its audit event, here and nowhere else.
+
+Each part's own service applies its domain rules and then calls these functions; a service whose record is not a
+part (assessments, appraisals, attestations, returns, organisations) records its changes with
+:func:`record_change`.
 """
 
 import datetime as dt
 import enum
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -17,61 +21,57 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
 from register import sql
-from register.access import policy
 from register.access.principal import Actor
 from register.audit.service import event_insert, record_event
 from register.db import SessionRunner
-from register.directors.models import Director
-from register.errors import Forbidden, NotFound, PreconditionFailed
+from register.errors import NotFound, PreconditionFailed
+from register.records.visible import load_visible_director, require_file_writer
+from register.settings import Settings
 from register.statements.queries import statements_about
 from register.versions.models import RecordVersion
-from register.versions.service import file_as_of, snapshot, version_insert, write_version
+from register.versions.service import file_as_of, snapshot, version_insert
 
 M = TypeVar("M", bound=SQLModel)
 version_table = RecordVersion.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
+class PartChange:
+    """A change to one part: which, at which version (``If-Match``), and the new values of the fields changed."""
+
+    part_id: uuid.UUID
+    expected_version: int
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PartWithdrawal:
+    """A part recorded in error, at which version, and why it is withdrawn."""
+
+    part_id: uuid.UUID
+    expected_version: int
+    reason: str
+
+
+# Every part service has these signatures, so one router serves every part (api/routes/file_parts.py). The
+# settings carry the rules a deployment may tune (how far ahead an employment entry may start).
+AddPart = Callable[[AsyncSession, Actor, Settings, uuid.UUID, Any], Awaitable[Any]]
+ChangePart = Callable[[AsyncSession, Actor, Settings, uuid.UUID, PartChange], Awaitable[Any]]
+WithdrawPart = Callable[[AsyncSession, Actor, Settings, uuid.UUID, PartWithdrawal], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
 class PartKind:
-    """How one kind of part is stored and named."""
+    """How one kind of part is stored and named, and the service functions that add, change and withdraw it
+    (``withdraw`` None: :func:`withdraw_from_file`, the rule every part without its own follows)."""
 
     model: type[SQLModel]
     record_type: str  # in versions and the audit trail, e.g. "qualification"
     label: str  # in messages, e.g. "qualification"
     order_by: tuple[str, ...]  # columns a list is sorted by (then id)
-
-
-async def load_visible_director(session: AsyncSession, actor: Actor, director_id: uuid.UUID) -> Director:
-    """The director if the caller may see them; otherwise 404, whether or not they exist."""
-    director = (
-        await session.execute(
-            sa.select(Director).where(col(Director.id) == director_id, policy.visible_directors(actor.principal))
-        )
-    ).scalar_one_or_none()
-    if director is None:
-        raise NotFound(f"No director {director_id} that you may see is on the register.")
-    return director
-
-
-async def require_visible_director(session: AsyncSession, actor: Actor, director_id: uuid.UUID) -> None:
-    """:func:`load_visible_director` for a caller that needs only the answer: 404 unless the caller may see the
-    director (a prepared statement, compiled once per shape of caller and day: the scope compares appointments
-    with the day it is built on)."""
-    shape, stand_ins, key = sql.scope_placeholders(actor.principal)
-    prepared = sql.prepare(
-        ("visible", *key, policy.today()),
-        lambda: sa.select(col(Director.id)).where(
-            col(Director.id) == sa.bindparam("director_id", None, type_=sa.Uuid), policy.visible_directors(shape)
-        ),
-    )
-    if await sql.fetch_row(SessionRunner(session), prepared, {"director_id": director_id}, stand_ins) is None:
-        raise NotFound(f"No director {director_id} that you may see is on the register.")
-
-
-def require_file_writer(actor: Actor) -> None:
-    """Only a trust keeps a director's file (regulators read it; a director adds statements)."""
-    if not policy.can_change_director(actor.principal):
-        raise Forbidden("Your role may read this file but not change it.")
+    add: AddPart | None = None
+    change: ChangePart | None = None
+    withdraw: WithdrawPart | None = None
 
 
 async def list_parts(
@@ -129,12 +129,16 @@ async def record_change(
     change: str,
     action: str,
     detail: dict[str, Any] | None = None,
+    record_id: str | None = None,
+    director_id: uuid.UUID | None = None,
 ) -> None:
     """Write the record's new version and the audit event of the change (every change does both), in one
-    statement."""
+    statement. ``record_id``: for a record not known by its ``id`` (an organisation by its ODS code);
+    ``director_id``: whose file it is in, when the record does not say (a director's own record)."""
     if sa.inspect(record).unloaded:  # server defaults not read back by the INSERT
         await session.refresh(record)
-    record_id, director_id = str(record.id), record.director_id
+    record_id = record_id or str(record.id)
+    director_id = director_id or getattr(record, "director_id", None)
     version = version_insert(
         actor, record, record_type=record_type, record_id=record_id, director_id=director_id, change=change
     )
@@ -249,23 +253,14 @@ async def change_part(
     updated = result.scalar_one_or_none()
     if updated is None:  # changed by another request between our read and this update
         raise PreconditionFailed(f"This {kind.label} changed while you were editing it; read it again and resend.")
-    await write_version(
+    action = "withdraw" if change == "withdrawn" else "update"
+    await record_change(
         session,
         actor,
         updated,
         record_type=kind.record_type,
-        record_id=str(updated.id),
-        director_id=updated.director_id,
         change=change,
-    )
-    action = "withdraw" if change == "withdrawn" else "update"
-    await record_event(
-        session,
-        actor,
-        f"{kind.record_type}.{action}",
-        record_type=kind.record_type,
-        record_id=str(updated.id),
-        director_id=updated.director_id,
+        action=f"{kind.record_type}.{action}",
         detail={"reason": changes.get("withdrawn_reason")} if change == "withdrawn" else {"fields": sorted(changes)},
     )
     return updated
@@ -284,6 +279,14 @@ async def withdraw_part(
         changes={"withdrawn_at": sa.func.now(), "withdrawn_reason": reason},
         change="withdrawn",
     )
+
+
+async def withdraw_from_file(
+    session: AsyncSession, actor: Actor, kind: PartKind, director_id: uuid.UUID, data: PartWithdrawal
+) -> Any:
+    """Withdraw a part recorded in error, for a caller who keeps the file (parts without a rule of their own)."""
+    part = await load_part_for_change(session, actor, kind, director_id, data.part_id)
+    return await withdraw_part(session, actor, kind, part, expected_version=data.expected_version, reason=data.reason)
 
 
 async def load_part_for_change(
