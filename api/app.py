@@ -24,6 +24,7 @@ from api.idempotency import document_idempotency_key, idempotency_middleware
 from api.middleware import echo_request_id, json_body_middleware, request_id_middleware
 from api.monitoring_lifespan import monitoring_worker
 from api.openapi import BEARER, openapi_config
+from api.params import TYPE_DECODERS, OdsCodeSchemaPlugin
 from api.problems import EXCEPTION_HANDLERS
 from api.ratelimit import TokenBucketLimiter, rate_limit_middleware
 from api.routes.appraisals import AppraisalController
@@ -173,6 +174,8 @@ def create_app(
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        type_decoders=TYPE_DECODERS,
+        plugins=[OdsCodeSchemaPlugin()],
         openapi_config=openapi_config(version("fpp-register")),
         request_max_body_size=settings.request_max_body_bytes,
         logging_config=LoggingConfig(
