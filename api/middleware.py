@@ -58,10 +58,11 @@ def json_body_middleware(app: ASGIApp) -> ASGIApp:
 
 def parameter_text_middleware(app: ASGIApp) -> ASGIApp:
     """400 naming the parameter when a query or path parameter holds a control character (PostgreSQL refuses
-    NUL, and no parameter is multi-line); runs after routing, so path parameters are known by name."""
+    NUL, and no parameter is multi-line); runs after routing, so path parameters are known by name. Only the
+    API proper (``/v1``) is checked: the health probes and problem pages never pass text on to the database."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP:
+        if scope["type"] == ScopeType.HTTP and scope["path"].startswith("/v1/"):
             errors = [
                 {"key": name, "message": problem, "source": source}
                 for name, value, source in _parameters(scope)
