@@ -151,6 +151,11 @@ class Problem(BaseModel):
     instance: str | None = Field(default=None, description="The request path.")
     request_id: str | None = Field(default=None, description="Quote this when asking for help.")
     errors: list[FieldError] | None = Field(default=None, description="Invalid fields, for validation problems.")
+    line: int | None = Field(default=None, description="JSON that does not parse: the line of the error.")
+    column: int | None = Field(default=None, description="JSON that does not parse: the column (in characters).")
+    byte: int | None = Field(default=None, description="JSON that does not parse: the offset in bytes.")
+    max_depth: int | None = Field(default=None, description="JSON nested too deeply: the most levels accepted.")
+    max_body_bytes: int | None = Field(default=None, description="Body too large: the most bytes accepted.")
 
 
 def problem_example(**extra: Any) -> dict[str, Any]:
