@@ -15,8 +15,8 @@ OdsCode = Annotated[
     str,
     Field(
         description="NHS ODS code: 3 to 5 letters or digits, e.g. RJ1 (trust), QWE (ICB), X24.",
-        examples=["RJ1"],
-        json_schema_extra=ODS_CODE_SCHEMA,
+        # Examples go in json_schema_extra: Litestar would add Field(examples=...) to it again on every app built.
+        json_schema_extra={**ODS_CODE_SCHEMA, "examples": ["RJ1"]},
     ),
     AfterValidator(check_ods_code),
 ]
