@@ -21,11 +21,13 @@ from api.deps import (
     provide_statements,
 )
 from api.idempotency import document_idempotency_key, idempotency_middleware
-from api.middleware import add_response_headers, json_body_middleware, request_id_middleware
+from api.middleware import add_response_headers, json_body_middleware, parameter_text_middleware, request_id_middleware
 from api.monitoring_lifespan import monitoring_worker
 from api.openapi import BEARER, openapi_config
+from api.params import TYPE_DECODERS, OdsCodeSchemaPlugin
 from api.problems import EXCEPTION_HANDLERS
 from api.ratelimit import TokenBucketLimiter, rate_limit_middleware
+from api.request import RegisterRequest
 from api.routes.appraisals import AppraisalController
 from api.routes.assessments import AssessmentController
 from api.routes.attestations import AttestationController
@@ -161,6 +163,7 @@ def create_app(
         middleware=[
             request_id_middleware,
             json_body_middleware,
+            parameter_text_middleware,
             auth_middleware(verifier),
             # After authentication: both work per caller (token `sub`).
             rate_limit_middleware(TokenBucketLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)),
@@ -175,6 +178,9 @@ def create_app(
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=RegisterRequest,
+        type_decoders=TYPE_DECODERS,
+        plugins=[OdsCodeSchemaPlugin()],
         openapi_config=openapi_config(version("fpp-register")),
         request_max_body_size=settings.request_max_body_bytes,
         logging_config=LoggingConfig(

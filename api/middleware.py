@@ -1,13 +1,17 @@
-"""Plain ASGI middleware: request ids and the headers every response carries, and refusing bodies that are not JSON."""
+"""Plain ASGI middleware: request ids and the headers every response carries, refusing request bodies that are not
+JSON, and control characters in query and path parameters."""
 
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from litestar.enums import ScopeType
+from litestar.exceptions import ValidationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import new_request_id
 from register.errors import UnsupportedMediaType
+from register.text import control_character_problem
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _JSON = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;.*)?$", re.IGNORECASE)
@@ -70,6 +74,34 @@ def json_body_middleware(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send)
 
     return middleware
+
+
+def parameter_text_middleware(app: ASGIApp) -> ASGIApp:
+    """400 naming the parameter when a query or path parameter holds a control character (PostgreSQL refuses
+    NUL, and no parameter is multi-line); runs after routing, so path parameters are known by name. Only the
+    API proper (``/v1``) is checked: the health probes and problem pages never pass text on to the database."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and scope["path"].startswith("/v1/"):
+            errors = [
+                {"key": name, "message": problem, "source": source}
+                for name, value, source in _parameters(scope)
+                if (problem := control_character_problem(value, multi_line=False))
+            ]
+            if errors:
+                raise ValidationException(detail="Control characters in parameters", extra=errors)
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def _parameters(scope: Scope) -> list[tuple[str, str, str]]:
+    found = [(str(k), v, "path") for k, v in (scope.get("path_params") or {}).items() if isinstance(v, str)]
+    query = scope.get("query_string") or b""
+    if query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="utf-8"):
+            found += [(name, name, "query"), (name, value, "query")]
+    return found
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

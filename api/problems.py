@@ -1,5 +1,6 @@
 """The one place where errors become RFC 9457 problem responses (``application/problem+json``)."""
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -16,12 +17,14 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from register.access.principal import Actor, Principal
 from register.audit.service import record_refused
 from register.errors import NotFound, RegisterError
+from schemas.common import date_problem, describe_object
 
 log = logging.getLogger("register.api")
 
@@ -46,11 +49,6 @@ def _register_types() -> None:
                 400,
                 "The request is not valid",
                 "A field, parameter or header failed validation.",
-            ),
-            "malformed-request": (
-                400,
-                "The request could not be read",
-                "The body is not valid JSON, or similar.",
             ),
             "method-not-allowed": (405, "Method not allowed", "This path does not support that HTTP method."),
             "payload-too-large": (413, "Request body too large", "The request body exceeds the size limit."),
@@ -124,20 +122,51 @@ def _security_event(request: Request[Any, Any, Any]) -> BackgroundTask | None:
     )
 
 
-def _field_errors(extra: Any) -> list[dict[str, Any]]:
+def _field_errors(request: Request[Any, Any, Any], extra: Any) -> list[dict[str, Any]]:
+    body_model = _body_model(request)
     errors: list[dict[str, Any]] = []
     for item in extra if isinstance(extra, list) else []:
         if isinstance(item, dict):
+            key, source = item.get("key"), item.get("source")
             message = str(item.get("message", "is not valid")).removeprefix("Value error, ")
-            errors.append({"field": item.get("key"), "message": message, "source": item.get("source")})
+            if key == "data" and source == "body" and message == "'data'":
+                # Litestar's way of saying that the handler takes a body and none was sent.
+                wanted = describe_object(body_model) if body_model else "a JSON object"
+                key, message = None, f"the request has no body; send {wanted}"
+            elif source in ("query", "path") and isinstance(key, str):
+                key, message = _parameter_error(request, key, source, message)
+            elif source is None and body_model is not None:
+                source = "body"  # errors of the body model name no source of their own
+            errors.append({"field": key, "message": message, "source": source})
     return errors
+
+
+def _body_model(request: Request[Any, Any, Any]) -> type[BaseModel] | None:
+    """The schema of the handler's JSON body, if it takes one."""
+    data = request.route_handler.parsed_fn_signature.parameters.get("data")
+    model = data.annotation if data is not None else None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _parameter_error(request: Request[Any, Any, Any], key: str, source: str, message: str) -> tuple[str, str]:
+    """The parameter's name as the caller sends it, and the date and time rules in the same words as for bodies."""
+    parameter = request.route_handler.parsed_fn_signature.parameters.get(key)
+    if parameter is None:
+        return key, message
+    kwarg = parameter.kwarg_definition
+    name = getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or key
+    types = {t.annotation for t in parameter.inner_types} if parameter.is_union else {parameter.annotation}
+    if types & {dt.date, dt.datetime}:
+        raw = request.query_params.get(name) if source == "query" else request.path_params.get(name)
+        message = date_problem(raw, with_time=dt.datetime in types)
+    return name, message
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
     if isinstance(exc, ValidationException):
-        errors = _field_errors(exc.extra)
-        summary = "; ".join(f"{e['field'] or 'request'}: {e['message']}" for e in errors[:5])
+        errors = _field_errors(request, exc.extra)
+        summary = "; ".join(f"{e['field'] or e['source'] or 'request'}: {e['message']}" for e in errors[:5])
         detail = f"The request is not valid: {summary}." if summary else "The request is not valid."
         return problem_response(
             request,
@@ -178,12 +207,14 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             headers=dict(exc.headers or {}),
         )
     if status == 413:
+        limit = request.app.state.settings.request_max_body_bytes
         return problem_response(
             request,
             status=413,
             slug="payload-too-large",
             title="Request body too large",
-            detail="The request body is larger than this service accepts.",
+            detail=f"The request body is larger than this service accepts: at most {limit:,} bytes ({_size(limit)}).",
+            extensions={"max_body_bytes": limit},
         )
     if status == 429:
         return problem_response(
@@ -213,6 +244,10 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             detail=_client_detail(exc),
         )
     return handle_unexpected(request, exc)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:g} MiB" if n >= 1_048_576 else f"{n / 1024:g} KiB"
 
 
 def _client_detail(exc: HTTPException) -> str:

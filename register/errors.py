@@ -40,6 +40,21 @@ class InvalidField(RegisterError):
         )
 
 
+class MalformedRequest(RegisterError):
+    """The request body could not be read: it is not valid JSON, or similar."""
+
+    status = 400
+    slug = "malformed-request"
+    title = "The request could not be read"
+
+
+class JsonTooDeep(MalformedRequest):
+    """The request body nests arrays and objects deeper than the register accepts."""
+
+    slug = "json-too-deep"
+    title = "The JSON is nested too deeply"
+
+
 class Unauthenticated(RegisterError):
     """No valid bearer token."""
 

@@ -3,6 +3,8 @@
 import re
 from enum import StrEnum
 
+from register.text import shown
+
 
 class OrganisationKind(StrEnum):
     """What sort of body an ODS code names."""
@@ -38,16 +40,20 @@ class RegistrationBody(StrEnum):
     OTHER = "other"
 
 
+# The one ODS code rule (DESIGN.md §2): trusts and ICBs have 3 characters, other bodies up to 5; letters in any
+# case, spaces ignored. Stored upper-case in columns of 5 characters.
 ODS_CODE = re.compile(r"^[A-Z0-9]{3,5}$")
+ODS_CODE_PATTERN = r"^[A-Za-z0-9]{3,5}$"
+ODS_CODE_RULE = "an ODS code is 3 to 5 letters or digits, e.g. RJ1"
 
-# ODS: NHS trusts and foundation trusts have 3-character codes starting R; ICBs 3 starting Q.
+# NHS trusts and foundation trusts have 3-character codes starting R; ICBs 3 starting Q.
 _ODS_BY_KIND = {
-    OrganisationKind.NHS_TRUST: (re.compile(r"^R[A-Z0-9]{2}$"), "3 characters starting with R, e.g. RJ1"),
+    OrganisationKind.NHS_TRUST: ("R", "an NHS trust's ODS code is 3 letters or digits starting with R, e.g. RJ1"),
     OrganisationKind.FOUNDATION_TRUST: (
-        re.compile(r"^R[A-Z0-9]{2}$"),
-        "3 characters starting with R, e.g. RJ1",
+        "R",
+        "a foundation trust's ODS code is 3 letters or digits starting with R, e.g. RJ1",
     ),
-    OrganisationKind.ICB: (re.compile(r"^Q[A-Z0-9]{2}$"), "3 characters starting with Q, e.g. QWE"),
+    OrganisationKind.ICB: ("Q", "an ICB's ODS code is 3 letters or digits starting with Q, e.g. QWE"),
 }
 
 _REGISTRATION_FORMATS: dict[RegistrationBody, tuple[re.Pattern[str], str]] = {
@@ -70,15 +76,26 @@ def normalise_code(value: str) -> str:
 
 
 def check_ods_code(code: str, kind: OrganisationKind | None = None) -> str:
-    """Return the normalised ODS code, or raise ``ValueError`` saying what the format is."""
-    code = normalise_code(code)
-    if not ODS_CODE.match(code):
-        raise ValueError("an ODS code is 3 to 5 letters or digits, e.g. RJ1")
+    """Return the normalised ODS code, or raise ``ValueError`` saying the rule and what is wrong with ``code``."""
+    normalised = normalise_code(code)
+    if not ODS_CODE.match(normalised):
+        raise ValueError(f"{ODS_CODE_RULE}; {_what_is_wrong(normalised)}")
     if kind in _ODS_BY_KIND:
-        pattern, example = _ODS_BY_KIND[kind]
-        if not pattern.match(code):
-            raise ValueError(f"the ODS code of a {kind.value.replace('_', ' ')} is {example}")
-    return code
+        first, rule = _ODS_BY_KIND[kind]
+        if len(normalised) != 3 or not normalised.startswith(first):
+            raise ValueError(f"{rule}; {_what_is_wrong(normalised, length=3, first=first)}")
+    return normalised
+
+
+def _what_is_wrong(code: str, *, length: int | None = None, first: str | None = None) -> str:
+    odd = next((c for c in code if not ("A" <= c <= "Z" or "0" <= c <= "9")), None)
+    if not code:
+        return "this one is empty"
+    if odd is not None:
+        return f"{shown(code)} contains {shown(odd)}"
+    if len(code) != (length or len(code)) or not 3 <= len(code) <= 5:
+        return f"{shown(code)} has {len(code)} characters"
+    return f"{shown(code)} starts with {code[0]}, not {first}"
 
 
 def check_registration_number(body: RegistrationBody, number: str) -> str:

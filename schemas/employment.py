@@ -10,7 +10,7 @@ from register.employment.coverage import Coverage
 from register.employment.models import AppointmentType, BoardRole, EmploymentKind
 from register.employment.service import EmploymentEntry, GapEntry
 from schemas.common import PartRead, Request
-from schemas.organisations import OdsCode
+from schemas.organisations import ODS_CODE_SCHEMA, OdsCode
 
 _BOARD_FIELDS = ("board_role", "appointment_type", "portfolio")
 
@@ -22,7 +22,9 @@ class EmploymentCreate(Request):
     employer_name: str | None = Field(
         default=None, min_length=2, max_length=200, description="Defaults to the organisation's name for ODS codes."
     )
-    ods_code: OdsCode | None = Field(default=None, description="ODS code when the employer is an NHS body.")
+    ods_code: OdsCode | None = Field(
+        default=None, description="ODS code when the employer is an NHS body.", json_schema_extra=ODS_CODE_SCHEMA
+    )
     role_title: str | None = Field(
         default=None, min_length=2, max_length=200, description="Defaults from the board role for appointments."
     )

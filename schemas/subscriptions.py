@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field
 from register.monitoring.models import DeliveryStatus
 from register.monitoring.service import SECRET_MIN_LENGTH, check_webhook_url
 from schemas.common import Request, Response
+from schemas.organisations import ODS_CODE_SCHEMA, OdsCode
 
 WebhookUrl = Annotated[
     str,
@@ -40,10 +41,9 @@ class SubscriptionCreate(Request):
         ),
     )
     description: str | None = Field(default=None, max_length=200, description="What the receiver is, for your records.")
-    ods_code: str | None = Field(
+    ods_code: OdsCode | None = Field(
         default=None,
-        min_length=3,
-        max_length=5,
+        json_schema_extra=ODS_CODE_SCHEMA,
         description="Your organisation's ODS code; defaults to the one in your token (no other is accepted).",
     )
 

@@ -93,9 +93,21 @@ def test_valid_ods_code_is_accepted_for_its_kind(code: str, kind: OrganisationKi
 @pytest.mark.parametrize(
     ("code", "kind", "message"),
     [
-        ("QWE", OrganisationKind.NHS_TRUST, "nhs trust is 3 characters starting with R"),
-        ("RJ12", OrganisationKind.FOUNDATION_TRUST, "foundation trust is 3 characters starting with R"),
-        ("RJ1", OrganisationKind.ICB, "icb is 3 characters starting with Q"),
+        (
+            "QWE",
+            OrganisationKind.NHS_TRUST,
+            "an NHS trust's ODS code is 3 letters or digits starting with R, e.g. RJ1; 'QWE' starts with Q, not R",
+        ),
+        (
+            "RJ12",
+            OrganisationKind.FOUNDATION_TRUST,
+            "a foundation trust's ODS code is 3 letters or digits starting with R, e.g. RJ1; 'RJ12' has 4 characters",
+        ),
+        (
+            "RJ1",
+            OrganisationKind.ICB,
+            "an ICB's ODS code is 3 letters or digits starting with Q, e.g. QWE; 'RJ1' starts with R, not Q",
+        ),
         ("Q1", OrganisationKind.ICB, "3 to 5 letters or digits"),
         ("ABCDEF", None, "3 to 5 letters or digits"),
         ("R-1", OrganisationKind.NHS_TRUST, "3 to 5 letters or digits"),

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
+from api.params import OdsCodeParam
 from register.access.principal import Actor, Role
 from register.audit import service
 from register.settings import Settings
@@ -26,10 +27,8 @@ ActorFilter = Annotated[
     ),
 ]
 OrgFilter = Annotated[
-    str | None,
-    QueryParameter(
-        name="org", pattern=r"^[A-Za-z0-9]{3,5}$", description="Only events by users of this trust (ODS code)."
-    ),
+    OdsCodeParam | None,
+    QueryParameter(name="org", description="Only events by users of this trust (ODS code)."),
 ]
 DirectorFilter = Annotated[uuid.UUID | None, QueryParameter(description="Only events about this director.")]
 ActionFilter = Annotated[

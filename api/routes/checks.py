@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
+from api.params import OdsPath
 from register.access.principal import Actor, Role
 from register.checks import service
 from register.checks.models import CheckType
@@ -32,10 +33,6 @@ READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
 AsOf = Annotated[
     dt.datetime | None,
     QueryParameter(description="Read the record as it stood at this time (ISO 8601; UTC when no zone is given)."),
-]
-OdsPath = Annotated[
-    str,
-    PathParameter(min_length=3, max_length=5, pattern=r"^[A-Za-z0-9]{3,5}$", description="ODS code, e.g. RJ1."),
 ]
 
 

@@ -14,6 +14,7 @@ from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
+from api.params import OdsCodeParam
 from register.access.principal import Actor, Role
 from register.assessments.models import AssessmentOutcome
 from register.db import StatementRunner, transaction
@@ -30,7 +31,6 @@ from schemas.directors import (
     DirectorSummary,
     DirectorUpdate,
 )
-from schemas.organisations import OdsCode
 
 READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
 AsOf = Annotated[
@@ -38,7 +38,7 @@ AsOf = Annotated[
     QueryParameter(description="Read the record as it stood at this time (ISO 8601 with a time zone)."),
 ]
 OdsFilter = Annotated[
-    OdsCode | None, QueryParameter(description="Only directors with a board appointment at this organisation.")
+    OdsCodeParam | None, QueryParameter(description="Only directors with a board appointment at this organisation.")
 ]
 NameQuery = Annotated[
     str | None,

@@ -12,6 +12,7 @@ from litestar.response import Stream
 
 from api.guards import roles
 from api.openapi import problems
+from api.params import OdsCodeParam
 from register.access import policy
 from register.access.principal import Actor, Role
 from register.employment.models import BoardRole
@@ -23,10 +24,8 @@ from register.settings import Settings
 EXPORTERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
 
 OdsFilter = Annotated[
-    str | None,
-    QueryParameter(
-        min_length=3, max_length=7, description="Only directors with a current board appointment at this organisation."
-    ),
+    OdsCodeParam | None,
+    QueryParameter(description="Only directors with a current board appointment at this organisation."),
 ]
 RegionFilter = Annotated[Region | None, QueryParameter(description="Current board appointment in this region.")]
 RoleFilter = Annotated[BoardRole | None, QueryParameter(description="Current board appointment in this role.")]

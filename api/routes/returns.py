@@ -12,7 +12,7 @@ from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit
-from api.routes.checks import OdsPath
+from api.params import OdsPath
 from register.access.principal import Actor, Role
 from register.identifiers import Region
 from register.returns import service

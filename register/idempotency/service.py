@@ -54,7 +54,7 @@ def fingerprint(method: str, path: str, body: bytes) -> Fingerprint:
     """The request's fingerprint; a JSON body is canonicalised so that spacing and key order do not matter."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # the app refuses such a body with its own 400
         canonical = body
     return Fingerprint(method=method.upper(), path=path, body_hash=hashlib.sha256(canonical).hexdigest())
 

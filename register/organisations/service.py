@@ -109,4 +109,4 @@ def _check_code_fits_kind(ods_code: str, kind: OrganisationKind) -> None:
     try:
         check_ods_code(ods_code, kind)
     except ValueError as exc:
-        raise RuleViolation(f"ODS code {ods_code} does not fit the organisation's kind: {exc}.") from None
+        raise RuleViolation(f"ods_code: {exc}.", ods_code=ods_code) from None

@@ -221,7 +221,7 @@ async def test_filters_select_board_members_and_recent_rows(
 @pytest.mark.parametrize(
     ("path", "status", "slug"),
     [
-        ("/v1/exports/directors.csv?ods_code=R$1", 400, "invalid-input"),
+        ("/v1/exports/directors.csv?ods_code=R$1", 400, "validation-error"),
         ("/v1/exports/directors.csv?region=atlantis", 400, "validation-error"),
         ("/v1/exports/directors.csv?board_role=king", 400, "validation-error"),
         ("/v1/exports/directors.csv?updated_since=yesterday", 400, "validation-error"),

@@ -60,6 +60,33 @@ async def test_a_streamed_body_over_the_limit_is_413(
     assert await count(db, Director) == 0
 
 
+@pytest.mark.parametrize("idempotency_key", [None, "big-body"], ids=["plain", "with-idempotency-key"])
+@pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "streamed"])
+async def test_the_413_states_the_limit(
+    client: httpx.AsyncClient,
+    auth: TokenFactory,
+    orgs: Orgs,
+    settings: Settings,
+    idempotency_key: str | None,
+    streamed: bool,
+) -> None:
+    limit = settings.request_max_body_bytes
+    body = b'{"given_name": "' + b"A" * limit + b'"}'
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
+
+    headers = {**auth("trust_hr", org="RJ1"), "Content-Type": "application/json"}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+    response = await client.post("/v1/directors", content=chunks() if streamed else body, headers=headers)
+
+    is_problem(response, 413, "payload-too-large")
+    assert response.json()["max_body_bytes"] == limit
+    assert f"at most {limit:,} bytes" in response.json()["detail"]
+
+
 @pytest.mark.parametrize("limit", ["0", "201", "1000"])
 async def test_a_page_size_over_the_cap_is_400(
     client: httpx.AsyncClient, auth: TokenFactory, orgs: Orgs, limit: str
