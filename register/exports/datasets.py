@@ -1,19 +1,22 @@
-"""What each export holds, for whom: the datasets, their columns per role, and the rows each role may have.
+"""What each export holds, for whom: the datasets and the columns each role receives.
 
-This is the one place to review what leaves the register in a bulk export (DESIGN.md §4):
+This is the one place to review what leaves the register in a bulk export (DESIGN.md §4). Each dataset lists
+its columns by name, in file order; how a column is written (its kind) follows from its SQL type in the model.
+The rows each role may have are the rules of register/access/exports.py:
 
 - regulators and auditors: every row, with every column a regulator may see (withdrawn entries included,
   flagged by ``withdrawn_at``); auditors alone export the audit trail;
 - trust HR: only its own directors' rows (a current board appointment at its organisation), current
   entries only, and the annual returns of its own organisation;
-- a director: only their own rows, current entries only;
+- a director: only their own rows (a chair or senior independent director also their board's), current
+  entries only;
 - administrators: nothing (the route refuses them; they see no personal data).
 
 Column rules that hold for every role:
 
 - DBS and medical-clearance checks are criminal-offence and special-category data (UK GDPR Arts. 10, 9): their
   rows carry the outcome and dates only; evidence pointer, notes, who performed them and any mitigation are
-  blanked in the query itself, whatever is stored;
+  blanked in the query itself, whatever is stored (``outcome_only``);
 - draft assessments go only to the trust preparing them (a draft is not yet an assessment of anyone);
 - references are metadata (who, when, kind, role, dates): never the BMR answers or competence comments;
 - annual returns are the declaration and the counts, not the per-director contents.
@@ -31,12 +34,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeEngine
 from sqlmodel import SQLModel, col
 
+from register.access import exports as access
 from register.access import policy
+from register.access.exports import FILE_READERS, READ_ALL
 from register.access.principal import Principal, Role
 from register.appraisals.models import Appraisal
-from register.assessments.models import Assessment, AssessmentStatus
+from register.assessments.models import Assessment
 from register.audit.models import AuditEvent
 from register.checks.models import OUTCOME_ONLY_TYPES, FpptCheck
 from register.directors.models import Director
@@ -83,18 +89,14 @@ class Kind(enum.Enum):
     JSON = "json"
 
 
-FULL = frozenset({Role.REGULATOR, Role.AUDITOR})  # every row and column a regulator may see
-FILE_READERS = frozenset({Role.REGULATOR, Role.AUDITOR, Role.TRUST_HR, Role.DIRECTOR})
-
-
 @dataclass(frozen=True)
 class Column:
-    """One exported column: its name in the file, the expression it reads, and who may have it."""
+    """One exported column: its name in the file, the expression it reads, its kind, and who may have it."""
 
     name: str
     expr: Callable[[], ColumnElement[Any]]
     kind: Kind
-    roles: frozenset[Role] = FILE_READERS
+    roles: frozenset[Role] | None = None  # None: whoever may export the dataset
 
 
 @dataclass(frozen=True)
@@ -136,74 +138,107 @@ class ExportFilters:
         return ExportFilters(ods_code, self.region, self.board_role, since, self.limit)
 
 
+Conditions = list[ColumnElement[bool]]
+WITHDRAWN = "withdrawn_at withdrawn_reason"
+
+
 @dataclass(frozen=True)
 class Dataset:
     """A table as exported: its columns, who may export it, and how its rows are scoped and filtered."""
 
     name: str
     model: type[SQLModel]
-    columns: tuple[Column, ...]
+    names: str  # the columns that leave the register, in file order
     roles: frozenset[Role]
-    stamp: str  # the column ``updated_since`` compares with
+    stamp: str = "updated_at"  # the column ``updated_since`` compares with
     director_column: str | None = "director_id"  # rows belong to this director (None: not a director's row)
-    board_filters: bool = True  # ods_code / region / board_role select the director (else see ``rows``)
-    rows: Callable[[Principal, ExportFilters], list[ColumnElement[bool]]] | None = None  # extra row rules
-    withdrawable: bool = False  # has withdrawn_at: withdrawn entries only to regulators and auditors
+    board_filters: bool = True  # ods_code / region / board_role select the director (else see ``filter_rows``)
+    rows: Callable[[Principal], Conditions] | None = None  # the rows this caller may have, besides the director's
+    filter_rows: Callable[[ExportFilters], Conditions] | None = None  # the filters, on rows not about one director
+    withdrawable: bool = False  # withdrawn entries, and the columns saying so, only to regulators and auditors
+    outcome_only: str = ""  # columns blanked on DBS and medical-clearance rows
     notes: str = ""
     supported_filters: frozenset[str] = field(
         default_factory=lambda: frozenset({"ods_code", "region", "board_role", "updated_since", "limit"})
     )
+    columns: tuple[Column, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        withdrawn = WITHDRAWN if self.withdrawable else ""
+        built = columns(self.model, self.names, read_all_only=withdrawn, outcome_only=self.outcome_only)
+        object.__setattr__(self, "columns", built)
 
     def columns_for(self, role: Role) -> list[Column]:
         """The columns this role receives, in file order."""
-        return [c for c in self.columns if role in c.roles]
+        return [c for c in self.columns if c.roles is None or role in c.roles]
 
 
-def _c(model: Any, name: str, kind: Kind, roles: frozenset[Role] = FILE_READERS) -> Column:
+# How each SQL type is written to the files (the first that matches; an Enum is a String, JSONB a JSON).
+_KINDS: tuple[tuple[type[TypeEngine[Any]], Kind], ...] = (
+    (sa.Boolean, Kind.BOOL),
+    (sa.Integer, Kind.INT),
+    (sa.DateTime, Kind.TIMESTAMP),
+    (sa.Date, Kind.DATE),
+    (sa.Uuid, Kind.UUID),
+    (sa.JSON, Kind.JSON),
+    (sa.String, Kind.TEXT),
+)
+
+
+def kind_of(model: Any, name: str) -> Kind:
+    """The export kind of the model's column ``name``, from its SQL type."""
+    table: sa.Table = model.__table__
+    if name not in table.c:
+        raise ValueError(f"{table.name} has no column {name!r} to export")
+    sql_type = table.c[name].type
+    for sql_class, kind in _KINDS:
+        if isinstance(sql_type, sql_class):
+            return kind
+    raise TypeError(f"{table.name}.{name} is {sql_type!r}, which no export format knows how to write")
+
+
+def _read(model: Any, name: str) -> Callable[[], ColumnElement[Any]]:
     def expr() -> ColumnElement[Any]:
         column: ColumnElement[Any] = getattr(model, name).expression
         return column
 
-    return Column(name, expr, kind, roles)
+    return expr
 
 
-def _common_tail(model: Any, *, withdrawable: bool) -> tuple[Column, ...]:
-    tail: tuple[Column, ...] = (
-        _c(model, "version", Kind.INT),
-        _c(model, "created_at", Kind.TIMESTAMP),
-        _c(model, "updated_at", Kind.TIMESTAMP),
-    )
-    if withdrawable:
-        tail += (_c(model, "withdrawn_at", Kind.TIMESTAMP, FULL), _c(model, "withdrawn_reason", Kind.TEXT, FULL))
-    return tail
-
-
-def _outcome_only(name: str, kind: Kind) -> Column:
+def _outcome_only(model: Any, name: str) -> Callable[[], ColumnElement[Any]]:
     """A check column blanked on DBS and medical-clearance rows (outcome and date only)."""
 
     def expr() -> ColumnElement[Any]:
-        value = col(getattr(FpptCheck, name))
-        restricted = col(FpptCheck.check_type).in_(sorted(t.value for t in OUTCOME_ONLY_TYPES))
-        return sa.case((restricted, sa.null()), else_=value).label(name)
+        restricted = col(model.check_type).in_(sorted(t.value for t in OUTCOME_ONLY_TYPES))
+        return sa.case((restricted, sa.null()), else_=col(getattr(model, name))).label(name)
 
-    return Column(name, expr, kind)
-
-
-def _assessment_rows(principal: Principal, _filters: ExportFilters) -> list[ColumnElement[bool]]:
-    """Draft assessments only to the trust preparing them."""
-    not_draft = col(Assessment.status) != AssessmentStatus.DRAFT
-    if principal.role is Role.TRUST_HR and principal.org:
-        return [sa.or_(not_draft, col(Assessment.ods_code) == principal.org)]
-    return [not_draft]
+    return expr
 
 
-def _return_rows(principal: Principal, filters: ExportFilters) -> list[ColumnElement[bool]]:
-    """A trust sees its own organisation's returns; the filters name the organisation or its region."""
-    out: list[ColumnElement[bool]] = []
-    if principal.role is Role.TRUST_HR:
-        out.append(col(AnnualReturn.ods_code) == principal.org)
-    elif principal.role not in FULL:
-        out.append(sa.false())
+def columns(model: Any, names: str, *, read_all_only: str = "", outcome_only: str = "") -> tuple[Column, ...]:
+    """The model's columns ``names`` (in file order), typed from the model, for whoever may export the dataset.
+
+    ``read_all_only`` names those of them only regulators and auditors have; ``outcome_only`` those blanked on
+    DBS and medical-clearance rows, whatever is stored.
+    """
+    listed = names.split()
+    restricted, blanked = set(read_all_only.split()), set(outcome_only.split())
+    if stray := sorted((restricted | blanked) - set(listed)):
+        raise ValueError(f"{', '.join(stray)} must be listed among the exported columns")
+    return tuple(
+        Column(
+            name,
+            (_outcome_only if name in blanked else _read)(model, name),
+            kind_of(model, name),
+            READ_ALL if name in restricted else None,
+        )
+        for name in listed
+    )
+
+
+def _return_filters(filters: ExportFilters) -> Conditions:
+    """Annual returns of the organisation named, or of the organisations in the region."""
+    out: Conditions = []
     if filters.ods_code:
         out.append(col(AnnualReturn.ods_code) == filters.ods_code)
     if filters.region:
@@ -215,245 +250,120 @@ def _return_rows(principal: Principal, filters: ExportFilters) -> list[ColumnEle
     return out
 
 
-_EMPLOYMENT = EmploymentRecord
 _DATASETS: tuple[Dataset, ...] = (
     Dataset(
         name="directors",
         model=Director,
-        director_column="id",
-        stamp="updated_at",
-        columns=(
-            _c(Director, "id", Kind.UUID),
-            _c(Director, "given_name", Kind.TEXT),
-            _c(Director, "family_name", Kind.TEXT),
-            _c(Director, "former_names", Kind.JSON),
-            _c(Director, "date_of_birth", Kind.DATE),
-            *_common_tail(Director, withdrawable=False),
-        ),
         roles=FILE_READERS,
+        names="id given_name family_name former_names date_of_birth version created_at updated_at",
+        director_column="id",
     ),
     Dataset(
         name="employment",
         model=EmploymentRecord,
-        stamp="updated_at",
-        withdrawable=True,
-        columns=(
-            _c(_EMPLOYMENT, "id", Kind.UUID),
-            _c(_EMPLOYMENT, "director_id", Kind.UUID),
-            _c(_EMPLOYMENT, "kind", Kind.TEXT),
-            _c(_EMPLOYMENT, "employer_name", Kind.TEXT),
-            _c(_EMPLOYMENT, "ods_code", Kind.TEXT),
-            _c(_EMPLOYMENT, "role_title", Kind.TEXT),
-            _c(_EMPLOYMENT, "start_date", Kind.DATE),
-            _c(_EMPLOYMENT, "end_date", Kind.DATE),
-            _c(_EMPLOYMENT, "reason_for_leaving", Kind.TEXT),
-            _c(_EMPLOYMENT, "board_role", Kind.TEXT),
-            _c(_EMPLOYMENT, "portfolio", Kind.TEXT),
-            _c(_EMPLOYMENT, "appointment_type", Kind.TEXT),
-            _c(_EMPLOYMENT, "senior_independent_director", Kind.BOOL),
-            _c(_EMPLOYMENT, "deputy_chair", Kind.BOOL),
-            _c(_EMPLOYMENT, "voting", Kind.BOOL),
-            *_common_tail(_EMPLOYMENT, withdrawable=True),
-        ),
         roles=FILE_READERS,
+        names="""
+            id director_id kind employer_name ods_code role_title start_date end_date reason_for_leaving board_role
+            portfolio appointment_type senior_independent_director deputy_chair voting
+            version created_at updated_at withdrawn_at withdrawn_reason
+        """,
+        withdrawable=True,
     ),
     Dataset(
         name="qualifications",
         model=Qualification,
-        stamp="updated_at",
-        withdrawable=True,
-        columns=(
-            _c(Qualification, "id", Kind.UUID),
-            _c(Qualification, "director_id", Kind.UUID),
-            _c(Qualification, "title", Kind.TEXT),
-            _c(Qualification, "awarding_body", Kind.TEXT),
-            _c(Qualification, "level", Kind.TEXT),
-            _c(Qualification, "awarded_on", Kind.DATE),
-            _c(Qualification, "verified", Kind.BOOL),
-            _c(Qualification, "verified_by", Kind.TEXT),
-            _c(Qualification, "verified_on", Kind.DATE),
-            _c(Qualification, "evidence_reference", Kind.TEXT),
-            *_common_tail(Qualification, withdrawable=True),
-        ),
         roles=FILE_READERS,
+        names="""
+            id director_id title awarding_body level awarded_on verified verified_by verified_on evidence_reference
+            version created_at updated_at withdrawn_at withdrawn_reason
+        """,
+        withdrawable=True,
     ),
     Dataset(
         name="checks",
         model=FpptCheck,
-        stamp="updated_at",
-        notes="DBS and medical clearance: outcome and dates only.",
-        columns=(
-            _c(FpptCheck, "id", Kind.UUID),
-            _c(FpptCheck, "director_id", Kind.UUID),
-            _c(FpptCheck, "ods_code", Kind.TEXT),
-            _c(FpptCheck, "check_type", Kind.TEXT),
-            _c(FpptCheck, "result", Kind.TEXT),
-            _c(FpptCheck, "performed_on", Kind.DATE),
-            _outcome_only("performed_by", Kind.TEXT),
-            _outcome_only("evidence_reference", Kind.TEXT),
-            _outcome_only("notes", Kind.TEXT),
-            _c(FpptCheck, "next_due", Kind.DATE),
-            _outcome_only("mitigation", Kind.TEXT),
-            _outcome_only("mitigated_on", Kind.DATE),
-            _outcome_only("mitigated_by", Kind.TEXT),
-            _c(FpptCheck, "recorded_by", Kind.TEXT),
-            *_common_tail(FpptCheck, withdrawable=False),
-        ),
         roles=FILE_READERS,
+        names="""
+            id director_id ods_code check_type result performed_on performed_by evidence_reference notes next_due
+            mitigation mitigated_on mitigated_by recorded_by version created_at updated_at
+        """,
+        outcome_only="performed_by evidence_reference notes mitigation mitigated_on mitigated_by",
+        notes="DBS and medical clearance: outcome and dates only.",
     ),
     Dataset(
         name="assessments",
         model=Assessment,
-        stamp="updated_at",
-        rows=_assessment_rows,
-        notes="Drafts only to the preparing trust.",
-        columns=(
-            _c(Assessment, "id", Kind.UUID),
-            _c(Assessment, "director_id", Kind.UUID),
-            _c(Assessment, "ods_code", Kind.TEXT),
-            _c(Assessment, "kind", Kind.TEXT),
-            _c(Assessment, "status", Kind.TEXT),
-            _c(Assessment, "year", Kind.INT),
-            _c(Assessment, "trigger_reason", Kind.TEXT),
-            _c(Assessment, "summary", Kind.TEXT),
-            _c(Assessment, "mitigations", Kind.TEXT),
-            _c(Assessment, "corrects_id", Kind.UUID),
-            _c(Assessment, "relied_on_check_ids", Kind.JSON),
-            _c(Assessment, "outcome", Kind.TEXT),
-            _c(Assessment, "outcome_reason", Kind.TEXT),
-            _c(Assessment, "prepared_by", Kind.TEXT),
-            _c(Assessment, "submitted_at", Kind.TIMESTAMP),
-            _c(Assessment, "submitted_by", Kind.TEXT),
-            _c(Assessment, "signed_off_at", Kind.TIMESTAMP),
-            _c(Assessment, "signed_off_by", Kind.TEXT),
-            _c(Assessment, "signed_off_by_director_id", Kind.UUID),
-            _c(Assessment, "signed_off_as", Kind.TEXT),
-            *_common_tail(Assessment, withdrawable=False),
-        ),
         roles=FILE_READERS,
+        names="""
+            id director_id ods_code kind status year trigger_reason summary mitigations corrects_id
+            relied_on_check_ids outcome outcome_reason prepared_by submitted_at submitted_by signed_off_at
+            signed_off_by signed_off_by_director_id signed_off_as version created_at updated_at
+        """,
+        rows=access.visible_assessment_rows,
+        notes="Drafts only to the preparing trust.",
     ),
     Dataset(
         name="appraisals",
         model=Appraisal,
-        stamp="updated_at",
-        columns=(
-            _c(Appraisal, "id", Kind.UUID),
-            _c(Appraisal, "director_id", Kind.UUID),
-            _c(Appraisal, "ods_code", Kind.TEXT),
-            _c(Appraisal, "year", Kind.INT),
-            _c(Appraisal, "appraiser_name", Kind.TEXT),
-            _c(Appraisal, "appraiser_role", Kind.TEXT),
-            _c(Appraisal, "rating_high_quality_outcomes", Kind.TEXT),
-            _c(Appraisal, "rating_strategy_and_transformation", Kind.TEXT),
-            _c(Appraisal, "rating_equality_and_inclusion", Kind.TEXT),
-            _c(Appraisal, "rating_governance_and_assurance", Kind.TEXT),
-            _c(Appraisal, "rating_compassionate_culture", Kind.TEXT),
-            _c(Appraisal, "rating_partners_and_communities", Kind.TEXT),
-            _c(Appraisal, "objectives", Kind.JSON),
-            _c(Appraisal, "multi_source_feedback", Kind.BOOL),
-            _c(Appraisal, "submitted_to_nhse_on", Kind.DATE),
-            _c(Appraisal, "recorded_by", Kind.TEXT),
-            *_common_tail(Appraisal, withdrawable=False),
-        ),
         roles=FILE_READERS,
+        names="""
+            id director_id ods_code year appraiser_name appraiser_role rating_high_quality_outcomes
+            rating_strategy_and_transformation rating_equality_and_inclusion rating_governance_and_assurance
+            rating_compassionate_culture rating_partners_and_communities objectives multi_source_feedback
+            submitted_to_nhse_on recorded_by version created_at updated_at
+        """,
     ),
     Dataset(
         name="findings",
         model=Finding,
-        stamp="updated_at",
-        withdrawable=True,
-        columns=(
-            _c(Finding, "id", Kind.UUID),
-            _c(Finding, "director_id", Kind.UUID),
-            _c(Finding, "finding_type", Kind.TEXT),
-            _c(Finding, "status", Kind.TEXT),
-            _c(Finding, "recorded_by_role", Kind.TEXT),
-            _c(Finding, "recording_org", Kind.TEXT),
-            _c(Finding, "summary", Kind.TEXT),
-            _c(Finding, "decision_reference", Kind.TEXT),
-            _c(Finding, "reported_on", Kind.DATE),
-            _c(Finding, "investigation_started_on", Kind.DATE),
-            _c(Finding, "decided_on", Kind.DATE),
-            _c(Finding, "appealed_on", Kind.DATE),
-            _c(Finding, "appeal_decided_on", Kind.DATE),
-            _c(Finding, "bar_start", Kind.DATE),
-            _c(Finding, "bar_end", Kind.DATE),
-            *_common_tail(Finding, withdrawable=True),
-        ),
         roles=FILE_READERS,
+        names="""
+            id director_id finding_type status recorded_by_role recording_org summary decision_reference
+            reported_on investigation_started_on decided_on appealed_on appeal_decided_on bar_start bar_end
+            version created_at updated_at withdrawn_at withdrawn_reason
+        """,
+        withdrawable=True,
     ),
     Dataset(
         name="references",
         model=BoardMemberReference,
-        stamp="updated_at",
+        roles=FILE_READERS,
+        names="""
+            id director_id employment_id providing_org kind request_id role_title start_date end_date
+            signatory_name signatory_role signed_on version created_at updated_at withdrawn_at withdrawn_reason
+        """,
         withdrawable=True,
         notes="Metadata only: never the BMR answers or competence comments.",
-        columns=(
-            _c(BoardMemberReference, "id", Kind.UUID),
-            _c(BoardMemberReference, "director_id", Kind.UUID),
-            _c(BoardMemberReference, "employment_id", Kind.UUID),
-            _c(BoardMemberReference, "providing_org", Kind.TEXT),
-            _c(BoardMemberReference, "kind", Kind.TEXT),
-            _c(BoardMemberReference, "request_id", Kind.UUID),
-            _c(BoardMemberReference, "role_title", Kind.TEXT),
-            _c(BoardMemberReference, "start_date", Kind.DATE),
-            _c(BoardMemberReference, "end_date", Kind.DATE),
-            _c(BoardMemberReference, "signatory_name", Kind.TEXT),
-            _c(BoardMemberReference, "signatory_role", Kind.TEXT),
-            _c(BoardMemberReference, "signed_on", Kind.DATE),
-            *_common_tail(BoardMemberReference, withdrawable=True),
-        ),
-        roles=FILE_READERS,
     ),
     Dataset(
         name="returns",
         model=AnnualReturn,
+        roles=access.BOARD_READERS,
+        names="""
+            id ods_code year version declaration submitted_by submitted_by_director_id submitted_at members
+            signed_off fit_and_proper not_fit_and_proper pending_investigation
+        """,
         stamp="submitted_at",
         director_column=None,
         board_filters=False,
-        rows=_return_rows,
-        notes="The declaration and the counts; not the per-director contents.",
+        rows=access.visible_return_rows,
+        filter_rows=_return_filters,
         supported_filters=frozenset({"ods_code", "region", "updated_since", "limit"}),
-        columns=(
-            _c(AnnualReturn, "id", Kind.UUID),
-            _c(AnnualReturn, "ods_code", Kind.TEXT),
-            _c(AnnualReturn, "year", Kind.INT),
-            _c(AnnualReturn, "version", Kind.INT),
-            _c(AnnualReturn, "declaration", Kind.TEXT),
-            _c(AnnualReturn, "submitted_by", Kind.TEXT),
-            _c(AnnualReturn, "submitted_by_director_id", Kind.UUID),
-            _c(AnnualReturn, "submitted_at", Kind.TIMESTAMP),
-            _c(AnnualReturn, "members", Kind.INT),
-            _c(AnnualReturn, "signed_off", Kind.INT),
-            _c(AnnualReturn, "fit_and_proper", Kind.INT),
-            _c(AnnualReturn, "not_fit_and_proper", Kind.INT),
-            _c(AnnualReturn, "pending_investigation", Kind.INT),
-        ),
-        roles=frozenset({Role.REGULATOR, Role.AUDITOR, Role.TRUST_HR}),
+        notes="The declaration and the counts; not the per-director contents.",
     ),
     Dataset(
         name="audit-events",
         model=AuditEvent,
+        roles=access.AUDITORS,
+        names="""
+            id occurred_at actor_sub actor_role actor_org action record_type record_id director_id purpose
+            request_id detail
+        """,
         stamp="occurred_at",
         director_column=None,
         board_filters=False,
-        notes="Auditors only (DESIGN.md §4: read, export, verify).",
         supported_filters=frozenset({"updated_since", "limit"}),
-        columns=(
-            _c(AuditEvent, "id", Kind.INT, frozenset({Role.AUDITOR})),
-            _c(AuditEvent, "occurred_at", Kind.TIMESTAMP, frozenset({Role.AUDITOR})),
-            _c(AuditEvent, "actor_sub", Kind.TEXT, frozenset({Role.AUDITOR})),
-            _c(AuditEvent, "actor_role", Kind.TEXT, frozenset({Role.AUDITOR})),
-            _c(AuditEvent, "actor_org", Kind.TEXT, frozenset({Role.AUDITOR})),
-            _c(AuditEvent, "action", Kind.TEXT, frozenset({Role.AUDITOR})),
-            _c(AuditEvent, "record_type", Kind.TEXT, frozenset({Role.AUDITOR})),
-            _c(AuditEvent, "record_id", Kind.TEXT, frozenset({Role.AUDITOR})),
-            _c(AuditEvent, "director_id", Kind.UUID, frozenset({Role.AUDITOR})),
-            _c(AuditEvent, "purpose", Kind.TEXT, frozenset({Role.AUDITOR})),
-            _c(AuditEvent, "request_id", Kind.TEXT, frozenset({Role.AUDITOR})),
-            _c(AuditEvent, "detail", Kind.JSON, frozenset({Role.AUDITOR})),
-        ),
-        roles=frozenset({Role.AUDITOR}),
+        notes="Auditors only (DESIGN.md §4: read, export, verify).",
     ),
 )
 
@@ -514,14 +424,13 @@ def build_select(
 ) -> sa.Select[Any]:
     """The scoped, filtered query of ``dataset`` for ``principal``; ``render`` adapts a column to the file format."""
     model: Any = dataset.model
-    columns = dataset.columns_for(principal.role)
-    exprs = [(render(c) if render else c.expr()).label(c.name) for c in columns]
+    exprs = [(render(c) if render else c.expr()).label(c.name) for c in dataset.columns_for(principal.role)]
     query = sa.select(*exprs).select_from(model)
-    conditions: list[ColumnElement[bool]] = []
+    conditions: Conditions = []
     if dataset.director_column is not None:
-        director_conditions: list[ColumnElement[bool]] = []
-        if principal.role not in FULL:
-            director_conditions.append(policy.visible_directors(principal))
+        director_conditions: Conditions = []
+        if (visible := access.visible_export_directors(principal)) is not None:
+            director_conditions.append(visible)
         if dataset.board_filters and (board := board_member(filters)) is not None:
             director_conditions.append(board)
         if director_conditions:
@@ -530,10 +439,12 @@ def build_select(
             else:
                 owner = col(getattr(model, dataset.director_column))
                 conditions.append(owner.in_(sa.select(col(Director.id)).where(*director_conditions)))
-    if dataset.withdrawable and principal.role not in FULL:
+    if dataset.withdrawable and not access.can_export_withdrawn(principal):
         conditions.append(col(model.withdrawn_at).is_(None))
     if dataset.rows is not None:
-        conditions.extend(dataset.rows(principal, filters))
+        conditions.extend(dataset.rows(principal))
+    if dataset.filter_rows is not None:
+        conditions.extend(dataset.filter_rows(filters))
     if filters.updated_since is not None:
         conditions.append(col(getattr(model, dataset.stamp)) >= filters.updated_since)
     if conditions:
