@@ -13,13 +13,11 @@ from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
-from api.routes.checks import AsOf, aware
+from api.params import READERS, AsOf, aware
 from register.access.principal import Actor, Role
 from register.appraisals import service
 from schemas.appraisals import AppraisalCreate, AppraisalRead, AppraisalUpdate
 from schemas.common import Page
-
-READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
 
 
 class AppraisalController(Controller):

@@ -1,18 +1,18 @@
 """FPPT checks: trust HR records them; regulators, auditors, the director and their chair read them."""
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
+from api.params import READERS, AsOf, OdsPath, aware
 from register.access.principal import Actor, Role
 from register.checks import service
 from register.checks.models import CheckType
@@ -27,23 +27,6 @@ from schemas.checks import (
     parse_within,
 )
 from schemas.common import Page
-
-READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
-AsOf = Annotated[
-    dt.datetime | None,
-    QueryParameter(description="Read the record as it stood at this time (ISO 8601; UTC when no zone is given)."),
-]
-OdsPath = Annotated[
-    str,
-    PathParameter(min_length=3, max_length=5, pattern=r"^[A-Za-z0-9]{3,5}$", description="ODS code, e.g. RJ1."),
-]
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A time without a zone is read as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
 
 
 class CheckController(Controller):

@@ -15,7 +15,7 @@ from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
-from api.routes.organisations import OdsPath
+from api.params import OdsPath
 from register.access.principal import Actor, Role
 from register.candidates import service as candidates
 from register.db import StatementRunner

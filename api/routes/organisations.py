@@ -1,26 +1,22 @@
 """Organisations: every register user reads them; administrators add and change them."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, PathParameter
+from litestar.params import FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import etag
 from api.guards import ALL_ROLES, roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
+from api.params import OdsPath
 from register.access.principal import Actor, Role
 from register.identifiers import OrganisationKind, Region
 from register.organisations import service
 from schemas.common import Page
 from schemas.organisations import OrganisationCreate, OrganisationRead, OrganisationUpdate
-
-OdsPath = Annotated[
-    str,
-    PathParameter(min_length=3, max_length=5, pattern=r"^[A-Za-z0-9]{3,5}$", description="ODS code, e.g. RJ1."),
-]
 
 
 class OrganisationController(Controller):
