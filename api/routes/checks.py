@@ -21,9 +21,9 @@ from schemas.checks import (
     WITHIN_PATTERN,
     AnyCheckRead,
     CheckCreate,
+    CheckRead,
     DueCheckRead,
     MitigationCreate,
-    check_read,
     parse_within,
 )
 from schemas.common import Page
@@ -49,7 +49,7 @@ class CheckController(Controller):
         rows, next_cursor = await service.list_checks(
             session, actor, director_id, limit=limit, cursor=cursor, check_type=check_type, current_only=current
         )
-        return page_response(request, [check_read(r) for r in rows], next_cursor)
+        return page_response(request, [CheckRead.from_check(r) for r in rows], next_cursor)
 
     @post("/", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 404, 415, 422))
     async def record_check(
@@ -62,7 +62,7 @@ class CheckController(Controller):
         """Record the result of an FPPT check (trust HR). DBS and medical clearance: outcome and date only."""
         row = await service.record_check(session, actor, director_id, data.to_domain())
         return Response(
-            check_read(row),
+            CheckRead.from_check(row),
             status_code=201,
             headers={"ETag": etag(row.version), "Location": f"/v1/directors/{director_id}/checks/{row.id}"},
         )
@@ -78,7 +78,7 @@ class CheckController(Controller):
     ) -> Response[AnyCheckRead]:
         """Read one check result, now or as of a past time."""
         data = await service.get_check(session, actor, director_id, check_id, as_of=aware(as_of))
-        return Response(check_read(data), headers={"ETag": etag(data["version"])})
+        return Response(CheckRead.from_check(data), headers={"ETag": etag(data["version"])})
 
     @post(
         "/{check_id:uuid}/mitigation",
@@ -105,7 +105,7 @@ class CheckController(Controller):
             mitigation=data.mitigation,
             mitigated_on=data.mitigated_on,
         )
-        return Response(check_read(row), headers={"ETag": etag(row.version)})
+        return Response(CheckRead.from_check(row), headers={"ETag": etag(row.version)})
 
 
 class DueChecksController(Controller):
@@ -136,4 +136,4 @@ class DueChecksController(Controller):
         items, next_cursor = await service.due_checks(
             session, actor, ods_code, within_days=days, limit=limit, cursor=cursor
         )
-        return page_response(request, [DueCheckRead.from_item(i) for i in items], next_cursor)
+        return page_response(request, [DueCheckRead.from_due_item(i) for i in items], next_cursor)

@@ -27,7 +27,6 @@ from schemas.directors import (
     DirectorCreated,
     DirectorHit,
     DirectorRead,
-    DirectorSummary,
     DirectorUpdate,
 )
 from schemas.organisations import OdsCode
@@ -102,20 +101,7 @@ class DirectorController(Controller):
             overdue_checks=overdue_checks,
         )
         hits, next_cursor = await search_directors(session, actor, criteria, limit=limit, cursor=cursor)
-        items = [
-            DirectorHit.model_validate(
-                {
-                    **DirectorSummary.model_validate(h.director).model_dump(),
-                    "score": h.score,
-                    "current_appointments": h.current_appointments,
-                    "barred": h.barred,
-                    "has_upheld_finding": h.has_upheld_finding,
-                    "overdue_checks": h.overdue_checks,
-                }
-            )
-            for h in hits
-        ]
-        return page_response(request, items, next_cursor)
+        return page_response(request, [DirectorHit.from_hit(h) for h in hits], next_cursor)
 
     @post("/", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 409, 415, 422))
     async def create_director(

@@ -162,7 +162,7 @@ class DirectorFileController(Controller):
         coverage = await employment.employment_coverage(
             session, actor, director_id, years=years, threshold_days=threshold
         )
-        return CoverageRead.from_domain(coverage, years=years, threshold_days=threshold)
+        return CoverageRead.from_coverage(coverage, years=years, threshold_days=threshold)
 
     @get("/versions", opt=roles(*READERS), responses=problems(400, 401, 403, 404))
     async def versions(
