@@ -1,13 +1,31 @@
-"""Parameter types shared by the routes: the ODS code of a path or query, checked by the register's one rule."""
+"""Route parameters and role sets that several route modules share, so that no route imports another; the ODS
+code of a path or query is checked by the register's one rule."""
 
+import datetime as dt
 from typing import Annotated, Any
 
 from litestar.openapi.spec import OpenAPIType, Schema
-from litestar.params import PathParameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
 
+from register.access.principal import Role
 from register.identifiers import ODS_CODE_PATTERN, check_ods_code
+
+READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
+
+AsOf = Annotated[
+    dt.datetime | None,
+    QueryParameter(description="Read the record as it stood at this time (ISO 8601; UTC when no zone is given)."),
+]
+PartAsOf = Annotated[
+    dt.datetime | None,
+    QueryParameter(description="Read the part as it stood at this time (ISO 8601; UTC when no zone is given)."),
+]
+DirectorAsOf = Annotated[
+    dt.datetime | None,
+    QueryParameter(description="Read the record as it stood at this time (ISO 8601 with a time zone)."),
+]
 
 ODS_CODE_DESCRIPTION = "NHS ODS code: 3 to 5 letters or digits, e.g. RJ1 (trust), QWE (ICB), X24."
 
@@ -38,3 +56,10 @@ class OdsCodeSchemaPlugin(OpenAPISchemaPlugin):
 
 
 OdsPath = Annotated[OdsCodeParam, PathParameter(description=ODS_CODE_DESCRIPTION)]
+
+
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """A time without a zone is read as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value

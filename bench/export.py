@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.export [--database register_bench] [--port 8765]
 
-Needs the generated register (``register bench-data --directors 1000000``). In one run it:
+Needs the generated register (``python -m bench data --directors 1000000``). In one run it:
 
 1. loads ``directors`` into shared buffers (pg_prewarm) and times a raw ``COPY (SELECT <the columns of the directors
    export>) TO STDOUT WITH (FORMAT csv, HEADER)`` (rows/s) two ways — asyncpg in this process (on uvloop, as the

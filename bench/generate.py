@@ -1,4 +1,4 @@
-"""A deterministic synthetic register for benchmarks: ``register bench-data --directors N --seed S``.
+"""A deterministic synthetic register for benchmarks: ``python -m bench data --directors N --seed S``.
 
 Loads organisations, directors (15% with a former name), ~5 employment rows each (board appointments at
 real-format ODS codes plus other roles), professional registrations for clinical directors, the FPPT file
@@ -1468,14 +1468,3 @@ async def _build_and_analyse(
 
     report()
     await asyncio.gather(builder(), builder())
-
-
-def main() -> None:
-    """``python -m bench.generate`` is the same as ``register bench-data``."""
-    from register.cli import main as cli
-
-    cli(["bench-data"])
-
-
-if __name__ == "__main__":
-    main()

@@ -146,8 +146,10 @@ def ensure_data(args: argparse.Namespace) -> None:
         print(f"{args.database}: present, not regenerated")
         return
     command = [
-        str(Path(sys.executable).parent / "register"),
-        "bench-data",
+        sys.executable,
+        "-m",
+        "bench",
+        "data",
         "--directors",
         str(args.directors),
         "--seed",
@@ -156,7 +158,7 @@ def ensure_data(args: argparse.Namespace) -> None:
         args.database,
     ]
     print("$", " ".join(command), flush=True)
-    subprocess.run(command, check=True)
+    subprocess.run(command, check=True, cwd=PROJECT_ROOT)
 
 
 @dataclass(frozen=True)
@@ -727,7 +729,7 @@ def report(
         f"shared_buffers {shared_buffers}; {pages} pages of the endpoints' tables and indexes loaded with pg_prewarm "
         f"in {prewarm_s:.1f} s. Data: {counts['directors']:,} directors, {counts['employment_records']:,} employment "
         f"rows, {counts['qualifications']:,} qualifications, {counts['fppt_checks']:,} checks, "
-        f"{counts['findings']:,} findings (`register bench-data`). Service: `uvicorn api.app:create_app --factory "
+        f"{counts['findings']:,} findings (`python -m bench data`). Service: `uvicorn api.app:create_app --factory "
         f"--workers {args.workers} --loop uvloop --http httptools --no-access-log`, as the app's database role "
         f"`register_app`, `REGISTER_POOL_SIZE={max(10, -(-args.connections // args.workers) + 2)}` per worker, "
         "rate limit and webhook worker off. Load: `wrk "

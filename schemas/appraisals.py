@@ -130,7 +130,7 @@ class AppraisalRead(Response):
     )
 
     @classmethod
-    def from_data(cls, data: Any) -> "AppraisalRead":
+    def from_appraisal(cls, data: Any) -> "AppraisalRead":
         values = data if isinstance(data, dict) else {c: getattr(data, c) for c in type(data).model_fields}
         ratings = {d.value: values[column] for d, column in RATING_COLUMNS.items()}
         return cls.model_validate({**values, "ratings": ratings})

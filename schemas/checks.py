@@ -115,16 +115,16 @@ class CheckRead(OutcomeOnlyCheckRead):
     notes: str | None
     mitigation: str | None
 
+    @classmethod
+    def from_check(cls, data: Any) -> "CheckRead | OutcomeOnlyCheckRead":
+        """The response shape for a check: DBS and medical clearance never show detail fields."""
+        check_type = data["check_type"] if isinstance(data, dict) else data.check_type
+        if CheckType(check_type) in OUTCOME_ONLY_TYPES:
+            return OutcomeOnlyCheckRead.model_validate(data)
+        return cls.model_validate(data)
+
 
 AnyCheckRead = CheckRead | OutcomeOnlyCheckRead
-
-
-def check_read(data: Any) -> AnyCheckRead:
-    """The response shape for a check: DBS and medical clearance never show detail fields."""
-    check_type = data["check_type"] if isinstance(data, dict) else data.check_type
-    if CheckType(check_type) in OUTCOME_ONLY_TYPES:
-        return OutcomeOnlyCheckRead.model_validate(data)
-    return CheckRead.model_validate(data)
 
 
 class CheckGapRead(Response):
@@ -153,5 +153,5 @@ class DueCheckRead(Response):
     performed_on: dt.date | None
 
     @classmethod
-    def from_item(cls, item: DueItem) -> "DueCheckRead":
+    def from_due_item(cls, item: DueItem) -> "DueCheckRead":
         return cls.model_validate(item)

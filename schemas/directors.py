@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from register.directors.service import CreatedDirector, DirectorFile, NewAppointment, NewRegistration
 from register.employment.models import AppointmentType, BoardRole
+from register.search.service import SearchHit
 from schemas.common import Request, Response, StatementRead
 from schemas.registrations import RegistrationIn, RegistrationRead
 
@@ -170,6 +171,19 @@ class DirectorHit(DirectorSummary):
     barred: bool = Field(description="A barring decision is in force (public to every reader, as /v1/barred).")
     has_upheld_finding: bool = Field(description="The director's file holds an upheld finding.")
     overdue_checks: bool = Field(description="An FPPT check of the director is past its next-due date.")
+
+    @classmethod
+    def from_hit(cls, hit: SearchHit) -> "DirectorHit":
+        return cls.model_validate(
+            {
+                **DirectorSummary.model_validate(hit.director).model_dump(),
+                "score": hit.score,
+                "current_appointments": hit.current_appointments,
+                "barred": hit.barred,
+                "has_upheld_finding": hit.has_upheld_finding,
+                "overdue_checks": hit.overdue_checks,
+            }
+        )
 
 
 class DirectorRead(DirectorSummary):

@@ -154,7 +154,7 @@ class CoverageRead(BaseModel):
     complete: bool = Field(description="True when no reported gap is unexplained.")
 
     @classmethod
-    def from_domain(cls, coverage: Coverage, *, years: int, threshold_days: int) -> "CoverageRead":
+    def from_coverage(cls, coverage: Coverage, *, years: int, threshold_days: int) -> "CoverageRead":
         def period(p: object) -> PeriodRead:
             return PeriodRead(start=p.start, end=p.end, days=p.days)  # type: ignore[attr-defined]
 

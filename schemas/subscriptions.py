@@ -99,7 +99,7 @@ class DeliveryRead(Response):
     attempt_log: list[DeliveryAttempt] = Field(description="Every try, oldest first.")
 
     @classmethod
-    def from_model(cls, delivery: Any) -> "DeliveryRead":
+    def from_delivery(cls, delivery: Any) -> "DeliveryRead":
         """Hide the next-try time of a delivery that is finished."""
         read = cls.model_validate(delivery)
         if read.status in (DeliveryStatus.DELIVERED, DeliveryStatus.DEAD):

@@ -1,8 +1,13 @@
 """Pieces of the benchmarks that can be checked without a load: the by-layer split of py-spy samples
-(bench/profile.py) on hand-made stacks, and how a benchmark writes its section of a page (bench/markdown.py)."""
+(bench/profile.py) on hand-made stacks, how a benchmark writes its section of a page (bench/markdown.py), and
+the benchmarks' own command (bench/cli.py)."""
 
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from bench.cli import main as bench
 from bench.markdown import write_section
 from bench.profile import layer_of, layer_shares
 
@@ -48,3 +53,14 @@ def test_a_benchmark_replaces_only_its_own_section_of_a_page(tmp_path: Path) -> 
         "# Benchmarks\n\n## Search\n\nold search\n\n## Service throughput\n\nnew figures\n\n## Later\n\nkept\n\n"
         "## Exports: last run\n\nappended\n"
     )
+
+
+@pytest.mark.parametrize("database", ["live_register", "postgres", "template1"])
+def test_bench_data_refuses_to_rebuild_a_database_that_is_not_a_benchmark_one(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command drops and rebuilds its database: never the service's own one or PostgreSQL's.
+    monkeypatch.setenv("REGISTER_DATABASE_URL", "postgresql://register@db.invalid/live_register")
+    result = CliRunner().invoke(bench, ["data", "--directors", "10", "--database", database])
+    assert result.exit_code == 2, result.output
+    assert f"--database {database} is not a benchmark database; it would be dropped." in result.output

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from api.app import build_token_verifier
+from api.cli import main
 from register import migrate
-from register.cli import main
 from register.db import create_engine, create_session_factory, drop_database, ensure_database
 from register.demo import load_demo
 from register.directors.models import Director

@@ -13,13 +13,11 @@ from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
-from api.routes.checks import AsOf, aware
+from api.params import READERS, AsOf, aware
 from register.access.principal import Actor, Role
 from register.appraisals import service
 from schemas.appraisals import AppraisalCreate, AppraisalRead, AppraisalUpdate
 from schemas.common import Page
-
-READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
 
 
 class AppraisalController(Controller):
@@ -38,7 +36,7 @@ class AppraisalController(Controller):
     ) -> Response[Page[AppraisalRead]]:
         """List a director's LCF appraisals (competency appraisal records), newest first."""
         rows, next_cursor = await service.list_appraisals(session, actor, director_id, limit=limit, cursor=cursor)
-        return page_response(request, [AppraisalRead.from_data(r) for r in rows], next_cursor)
+        return page_response(request, [AppraisalRead.from_appraisal(r) for r in rows], next_cursor)
 
     @post("/", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 404, 409, 415, 422))
     async def record_appraisal(
@@ -51,7 +49,7 @@ class AppraisalController(Controller):
         """Record a board member's LCF appraisal for a year (trust HR); one per year and organisation."""
         row = await service.record_appraisal(session, actor, director_id, fields=data.to_fields())
         return Response(
-            AppraisalRead.from_data(row),
+            AppraisalRead.from_appraisal(row),
             status_code=201,
             headers={"ETag": etag(row.version), "Location": f"/v1/directors/{director_id}/appraisals/{row.id}"},
         )
@@ -67,7 +65,7 @@ class AppraisalController(Controller):
     ) -> Response[AppraisalRead]:
         """Read one LCF appraisal, now or as of a past time."""
         data = await service.get_appraisal(session, actor, director_id, appraisal_id, as_of=aware(as_of))
-        return Response(AppraisalRead.from_data(data), headers={"ETag": etag(data["version"])})
+        return Response(AppraisalRead.from_appraisal(data), headers={"ETag": etag(data["version"])})
 
     @patch("/{appraisal_id:uuid}", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 404, 412, 415, 422, 428))
     async def update_appraisal(
@@ -83,4 +81,4 @@ class AppraisalController(Controller):
         row = await service.update_appraisal(
             session, actor, director_id, appraisal_id, expected_version=expected_version, changes=data.changes()
         )
-        return Response(AppraisalRead.from_data(row), headers={"ETag": etag(row.version)})
+        return Response(AppraisalRead.from_appraisal(row), headers={"ETag": etag(row.version)})

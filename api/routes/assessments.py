@@ -12,7 +12,7 @@ from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
-from api.routes.checks import AsOf, aware
+from api.params import READERS, AsOf, aware
 from register.access.principal import Actor, Role
 from register.assessments import service
 from register.assessments.models import AssessmentKind, AssessmentStatus
@@ -20,7 +20,6 @@ from register.assessments.service import AssessmentView
 from schemas.assessments import AssessmentCreate, AssessmentRead, AssessmentUpdate, SignOff
 from schemas.common import Page
 
-READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
 CHANGE_PROBLEMS = problems(400, 401, 403, 404, 409, 412, 415, 422, 428)
 
 

@@ -12,12 +12,11 @@ from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
+from api.params import READERS
 from register.access.principal import Actor, Role
 from register.attestations import service
 from schemas.attestations import AttestationCreate, AttestationRead
 from schemas.common import Page
-
-READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
 
 
 class AttestationController(Controller):

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
-from api.params import OdsCodeParam
+from api.params import OdsCodeParam, aware
 from register.access.principal import Actor, Role
 from register.audit import service
 from register.settings import Settings
@@ -70,8 +70,8 @@ class AuditController(Controller):
             org=org.upper() if org else None,
             director_id=director_id,
             action=action,
-            occurred_from=_aware(occurred_from),
-            occurred_to=_aware(occurred_to),
+            occurred_from=aware(occurred_from),
+            occurred_to=aware(occurred_to),
         )
         items, next_cursor = await service.list_events(session, actor, criteria, limit=limit, cursor=cursor)
         return page_response(request, [AuditEventRead.from_sealed(i) for i in items], next_cursor)
@@ -110,15 +110,8 @@ class MyActionsController(Controller):
         criteria = service.EventFilter(
             director_id=director_id,
             action=action,
-            occurred_from=_aware(occurred_from),
-            occurred_to=_aware(occurred_to),
+            occurred_from=aware(occurred_from),
+            occurred_to=aware(occurred_to),
         )
         items, next_cursor = await service.list_own_events(session, actor, criteria, limit=limit, cursor=cursor)
         return page_response(request, [AuditEventRead.from_sealed(i) for i in items], next_cursor)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A time without a zone is read as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value

@@ -1,6 +1,5 @@
 """FPPT checks: trust HR records them; regulators, auditors, the director and their chair read them."""
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any
 
@@ -13,7 +12,7 @@ from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
-from api.params import OdsPath
+from api.params import READERS, AsOf, OdsPath, aware
 from register.access.principal import Actor, Role
 from register.checks import service
 from register.checks.models import CheckType
@@ -22,25 +21,12 @@ from schemas.checks import (
     WITHIN_PATTERN,
     AnyCheckRead,
     CheckCreate,
+    CheckRead,
     DueCheckRead,
     MitigationCreate,
-    check_read,
     parse_within,
 )
 from schemas.common import Page
-
-READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
-AsOf = Annotated[
-    dt.datetime | None,
-    QueryParameter(description="Read the record as it stood at this time (ISO 8601; UTC when no zone is given)."),
-]
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A time without a zone is read as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
 
 
 class CheckController(Controller):
@@ -63,7 +49,7 @@ class CheckController(Controller):
         rows, next_cursor = await service.list_checks(
             session, actor, director_id, limit=limit, cursor=cursor, check_type=check_type, current_only=current
         )
-        return page_response(request, [check_read(r) for r in rows], next_cursor)
+        return page_response(request, [CheckRead.from_check(r) for r in rows], next_cursor)
 
     @post("/", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 404, 415, 422))
     async def record_check(
@@ -76,7 +62,7 @@ class CheckController(Controller):
         """Record the result of an FPPT check (trust HR). DBS and medical clearance: outcome and date only."""
         row = await service.record_check(session, actor, director_id, data.to_domain())
         return Response(
-            check_read(row),
+            CheckRead.from_check(row),
             status_code=201,
             headers={"ETag": etag(row.version), "Location": f"/v1/directors/{director_id}/checks/{row.id}"},
         )
@@ -92,7 +78,7 @@ class CheckController(Controller):
     ) -> Response[AnyCheckRead]:
         """Read one check result, now or as of a past time."""
         data = await service.get_check(session, actor, director_id, check_id, as_of=aware(as_of))
-        return Response(check_read(data), headers={"ETag": etag(data["version"])})
+        return Response(CheckRead.from_check(data), headers={"ETag": etag(data["version"])})
 
     @post(
         "/{check_id:uuid}/mitigation",
@@ -119,7 +105,7 @@ class CheckController(Controller):
             mitigation=data.mitigation,
             mitigated_on=data.mitigated_on,
         )
-        return Response(check_read(row), headers={"ETag": etag(row.version)})
+        return Response(CheckRead.from_check(row), headers={"ETag": etag(row.version)})
 
 
 class DueChecksController(Controller):
@@ -150,4 +136,4 @@ class DueChecksController(Controller):
         items, next_cursor = await service.due_checks(
             session, actor, ods_code, within_days=days, limit=limit, cursor=cursor
         )
-        return page_response(request, [DueCheckRead.from_item(i) for i in items], next_cursor)
+        return page_response(request, [DueCheckRead.from_due_item(i) for i in items], next_cursor)

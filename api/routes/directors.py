@@ -1,6 +1,5 @@
 """Directors: trusts add and keep their own; regulators and auditors read all; a director reads their own."""
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any, cast
 
@@ -14,7 +13,7 @@ from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
-from api.params import OdsCodeParam
+from api.params import READERS, DirectorAsOf, OdsCodeParam, aware
 from register.access.principal import Actor, Role
 from register.assessments.models import AssessmentOutcome
 from register.db import StatementRunner, transaction
@@ -28,15 +27,9 @@ from schemas.directors import (
     DirectorCreated,
     DirectorHit,
     DirectorRead,
-    DirectorSummary,
     DirectorUpdate,
 )
 
-READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
-AsOf = Annotated[
-    dt.datetime | None,
-    QueryParameter(description="Read the record as it stood at this time (ISO 8601 with a time zone)."),
-]
 OdsFilter = Annotated[
     OdsCodeParam | None, QueryParameter(description="Only directors with a board appointment at this organisation.")
 ]
@@ -107,20 +100,7 @@ class DirectorController(Controller):
             overdue_checks=overdue_checks,
         )
         hits, next_cursor = await search_directors(session, actor, criteria, limit=limit, cursor=cursor)
-        items = [
-            DirectorHit.model_validate(
-                {
-                    **DirectorSummary.model_validate(h.director).model_dump(),
-                    "score": h.score,
-                    "current_appointments": h.current_appointments,
-                    "barred": h.barred,
-                    "has_upheld_finding": h.has_upheld_finding,
-                    "overdue_checks": h.overdue_checks,
-                }
-            )
-            for h in hits
-        ]
-        return page_response(request, items, next_cursor)
+        return page_response(request, [DirectorHit.from_hit(h) for h in hits], next_cursor)
 
     @post("/", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 409, 415, 422))
     async def create_director(
@@ -152,7 +132,7 @@ class DirectorController(Controller):
         statements: NamedDependency[StatementRunner],
         state: State,
         actor: NamedDependency[Actor],
-        as_of: AsOf = None,
+        as_of: DirectorAsOf = None,
     ) -> Response[DirectorRead]:
         """Read a director's record, now or as of a past time."""
         if as_of is None:
@@ -163,7 +143,7 @@ class DirectorController(Controller):
                 Response(content=content, media_type=MediaType.JSON, headers={"ETag": etag(version)}),
             )
         async with transaction(state.session_factory) as session:
-            file = await service.get_director(session, actor, director_id, as_of=_aware(as_of))
+            file = await service.get_director(session, actor, director_id, as_of=aware(as_of))
         body = DirectorRead.from_file(file)
         return Response(body, headers={"ETag": etag(body.version)})
 
@@ -186,10 +166,3 @@ class DirectorController(Controller):
         )
         body = DirectorRead.from_file(file)
         return Response(body, headers={"ETag": etag(body.version)})
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A time without a zone is read as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value

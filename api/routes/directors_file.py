@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
-from api.routes.file_parts import READERS, part_router
+from api.params import READERS
+from api.parts import part_router
 from register.access.principal import Actor, Role
 from register.directors import registrations
 from register.directors.service import list_versions
@@ -87,7 +88,7 @@ class DirectorFileController(Controller):
         coverage = await employment.employment_coverage(
             session, actor, director_id, years=years, threshold_days=threshold
         )
-        return CoverageRead.from_domain(coverage, years=years, threshold_days=threshold)
+        return CoverageRead.from_coverage(coverage, years=years, threshold_days=threshold)
 
     @get("/versions", opt=roles(*READERS), responses=problems(400, 401, 403, 404))
     async def versions(

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Limit
-from register.access.principal import Actor, Role
+from api.params import READERS
+from register.access.principal import Actor
 from register.monitoring import service
 from schemas.events import EventPage, EventRead
 
-READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
 After = Annotated[
     str | None,
     QueryParameter(

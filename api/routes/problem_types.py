@@ -15,6 +15,11 @@ class ProblemType(BaseModel):
     title: str
     description: str
 
+    @classmethod
+    def from_slug(cls, slug: str) -> "ProblemType":
+        status, title, description = PROBLEM_TYPES[slug]
+        return cls(type=TYPE_PREFIX + slug, status=status, title=title, description=description)
+
 
 class ProblemTypeController(Controller):
     path = "/problems"
@@ -23,16 +28,11 @@ class ProblemTypeController(Controller):
     @get("/", exclude_from_auth=True)
     async def list_problem_types(self) -> list[ProblemType]:
         """Every problem type this API sends."""
-        return [_describe(slug) for slug in sorted(PROBLEM_TYPES)]
+        return [ProblemType.from_slug(slug) for slug in sorted(PROBLEM_TYPES)]
 
     @get("/{slug:str}", exclude_from_auth=True, responses=problems(404))
     async def get_problem_type(self, slug: FromPath[str]) -> ProblemType:
         """What one problem type means."""
         if slug not in PROBLEM_TYPES:
             raise NotFound(f"There is no problem type {slug!r}.")
-        return _describe(slug)
-
-
-def _describe(slug: str) -> ProblemType:
-    status, title, description = PROBLEM_TYPES[slug]
-    return ProblemType(type=TYPE_PREFIX + slug, status=status, title=title, description=description)
+        return ProblemType.from_slug(slug)

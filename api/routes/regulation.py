@@ -13,7 +13,7 @@ from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
-from api.routes.file_parts import part_router
+from api.parts import part_router
 from register.access.principal import Actor, Role
 from register.findings import service as findings
 from register.statements import service as statements

@@ -12,20 +12,18 @@ from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit
-from api.params import OdsPath
+from api.params import READERS, OdsPath
 from register.access.principal import Actor, Role
 from register.identifiers import Region
 from register.returns import service
 from schemas.returns import AnnualReturnRead, ReturnsOverview, ReturnSubmit
-
-BOARD_READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
 
 
 class OrganisationReturnController(Controller):
     path = "/v1/organisations/{ods_code:str}/returns"
     tags = ["returns"]
 
-    @get("/{year:int}", opt=roles(*BOARD_READERS), responses=problems(400, 401, 403, 404, 422))
+    @get("/{year:int}", opt=roles(*READERS), responses=problems(400, 401, 403, 404, 422))
     async def get_return(
         self,
         ods_code: OdsPath,

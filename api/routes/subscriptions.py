@@ -108,4 +108,4 @@ class SubscriptionController(Controller):
         rows, next_cursor = await service.list_deliveries(
             session, actor, subscription_id, limit=limit, cursor=cursor, status=status
         )
-        return page_response(request, [DeliveryRead.from_model(r) for r in rows], next_cursor)
+        return page_response(request, [DeliveryRead.from_delivery(r) for r in rows], next_cursor)

@@ -53,7 +53,7 @@ class PartWithdrawal:
     reason: str
 
 
-# Every part service has these signatures, so one router serves every part (api/routes/file_parts.py). The
+# Every part service has these signatures, so one router serves every part (api/parts.py). The
 # settings carry the rules a deployment may tune (how far ahead an employment entry may start).
 AddPart = Callable[[AsyncSession, Actor, Settings, uuid.UUID, Any], Awaitable[Any]]
 ChangePart = Callable[[AsyncSession, Actor, Settings, uuid.UUID, PartChange], Awaitable[Any]]

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.cli import main
 from register.audit.chain import GENESIS_HASH, canonical, link_hash, seal_pending
 from register.audit.sealer import seal_round
-from register.cli import main
 from register.db import create_session_factory, transaction
 from register.settings import Settings
 from tests.audit.conftest import chain_rows, seal_all

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from register.cli import main
+from api.cli import main
 from register.settings import Settings
 from tests.audit.conftest import chain_rows, seal_all
 from tests.conftest import TokenFactory

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from api.app import create_app
+from api.cli import main
 from api.monitoring_lifespan import monitoring_worker
-from register.cli import main
 from register.db import transaction
 from register.monitoring.models import DeliveryStatus, WebhookDelivery, WorkerCursor
 from register.monitoring.service import deliver_due, fan_out

@@ -325,7 +325,7 @@ async def test_daily_job_runs_once_a_day(
 
 
 def test_cli_has_a_retention_run_command_with_dry_run() -> None:
-    from register.cli import main
+    from api.cli import main
 
     result = CliRunner().invoke(main, ["retention", "run", "--help"])
     assert result.exit_code == 0 and "--dry-run" in result.output

@@ -136,7 +136,7 @@ async def _prepare(settings: Settings, demo: bool) -> Any:
 async def _load_demo_with_progress(factory: Any, seed: int = 2019, directors: int | None = None) -> None:
     from register.demo import load_demo
 
-    with _progress() as bar:
+    with progress_bar() as bar:
         task = bar.add_task("Loading demo directors", total=None)
         orgs, made = await load_demo(
             factory,
@@ -147,7 +147,8 @@ async def _load_demo_with_progress(factory: Any, seed: int = 2019, directors: in
     click.echo(f"Loaded {orgs} organisations and {made} synthetic directors.")
 
 
-def _progress() -> Progress:
+def progress_bar() -> Progress:
+    """The progress display of the long commands (demo data, exports, benchmark data)."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -329,47 +330,6 @@ def worker() -> None:
     _run(go())
 
 
-@main.command("bench-data")
-@click.option("--directors", default=1_000_000, show_default=True, type=click.IntRange(1, 20_000_000))
-@click.option("--seed", default=2019, show_default=True, type=int)
-@click.option("--database", default="register_bench", show_default=True, help="Dropped and rebuilt.")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16), help="Generator processes.")
-def bench_data(directors: int, seed: int, database: str, workers: int) -> None:
-    """Generate a synthetic register for benchmarks (bench/generate.py) into a separate database."""
-    from register.migrate import PROJECT_ROOT
-
-    settings = Settings()
-    live = settings.database_name
-    if settings.database_url:
-        from sqlalchemy.engine import make_url
-
-        live = make_url(settings.database_url).database or live
-    if database in (live, "postgres", "template0", "template1"):
-        raise click.UsageError(f"--database {database} is not a benchmark database; it would be dropped.")
-    sys.path.insert(0, str(PROJECT_ROOT))  # bench/ sits beside the installed packages, not in them
-    from bench.generate import load
-    from bench.server import ensure_memory
-
-    async def go() -> Any:
-        url, shared_buffers = await ensure_memory(settings)
-        click.echo(f"Server shared_buffers: {shared_buffers}")
-        with _progress() as bar:
-            tasks: dict[str, Any] = {}
-
-            def progress(phase: str, done: int, total: int) -> None:
-                if phase not in tasks:
-                    tasks[phase] = bar.add_task(phase, total=total)
-                bar.update(tasks[phase], completed=done, total=total)
-
-            return await load(url, database, directors=directors, seed=seed, workers=workers, progress=progress)
-
-    report = _run(go())
-    phases = ", ".join(f"{k} {v:.1f} s" for k, v in report.phases.items())
-    click.echo(f"Loaded {report.directors} directors into {report.database} in {report.seconds:.1f} s ({phases}).")
-    for name, count in report.rows.items():
-        click.echo(f"  {name}: {count}")
-
-
 @main.group()
 def retention() -> None:
     """Retention: erase directors past their 75th birthday (DESIGN.md §2), leaving a tombstone."""
@@ -456,7 +416,7 @@ def export(
         try:
             factory = create_session_factory(engine)
             total = await count_rows(factory, plan, settings)
-            with _progress() as bar, output.open("wb") as out:
+            with progress_bar() as bar, output.open("wb") as out:
                 task = bar.add_task(f"Exporting {dataset}", total=total)
                 progress = ExportProgress(listeners=[lambda p: bar.update(task, completed=min(p.rows, total))])
                 async for chunk in stream_export(factory, plan, settings, progress):

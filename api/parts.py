@@ -4,36 +4,22 @@ Each part has the same five operations (list, read, add, change under If-Match, 
 ``part_router`` builds them from the part's schemas and service calls so that every part behaves alike.
 """
 
-import datetime as dt
 import uuid
-from typing import Annotated
 
 from litestar import Response, Router, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import etag
 from api.guards import roles
 from api.openapi import problems
+from api.params import READERS, PartAsOf, aware
 from register.access.principal import Actor, Role
 from register.records.history import PartChange, PartKind, PartWithdrawal, get_part, list_parts, withdraw_from_file
 from register.settings import Settings
 from schemas.common import Withdrawal, withdrawn_view
-
-READERS = (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR, Role.DIRECTOR)
-AsOf = Annotated[
-    dt.datetime | None,
-    QueryParameter(description="Read the part as it stood at this time (ISO 8601; UTC when no zone is given)."),
-]
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A time without a zone is read as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
 
 
 def part_router(
@@ -65,7 +51,7 @@ def part_router(
         director_id: FromPath[uuid.UUID],
         session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        as_of: AsOf = None,
+        as_of: PartAsOf = None,
     ) -> list[read]:  # type: ignore[valid-type]
         rows = await list_parts(session, actor, kind, director_id, as_of=aware(as_of))
         return [read.model_validate(r) for r in rows]
