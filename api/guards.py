@@ -4,6 +4,7 @@ from typing import Any
 
 from litestar.handlers.base import BaseRouteHandler
 
+from register.access import policy
 from register.access.principal import Principal, Role
 from register.errors import Forbidden
 
@@ -13,7 +14,7 @@ ALL_ROLES = frozenset(Role)
 def authorize(principal: Principal, handler: BaseRouteHandler) -> None:
     """403 unless the caller's role is one the route declares (routes without a declaration admit none)."""
     allowed: frozenset[Role] = handler.opt.get("roles", frozenset())
-    if principal.role not in allowed:
+    if not policy.can_call(principal, allowed):
         refused: str | None = handler.opt.get("refused")
         if refused:
             raise Forbidden(refused)

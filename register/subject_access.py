@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from register.access.principal import Actor, Role
+from register.access import policy
+from register.access.principal import Actor
 from register.appraisals.models import Appraisal
 from register.assessments.models import Assessment
 from register.attestations.models import Attestation
@@ -60,7 +61,7 @@ SECTIONS: dict[str, type[SQLModel]] = {
 async def subject_access(session: AsyncSession, actor: Actor) -> dict[str, Any]:
     """The caller's own whole record: every part (withdrawn ones too), every version, and who read it."""
     principal = actor.principal
-    if principal.role is not Role.DIRECTOR or principal.director_id is None:
+    if not policy.can_request_subject_access(principal) or principal.director_id is None:
         raise Forbidden("Subject access is for the director the record is about.")
     director_id: uuid.UUID = principal.director_id
     director = await session.get(Director, director_id)

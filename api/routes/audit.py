@@ -14,6 +14,7 @@ from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
 from api.params import OdsCodeParam, aware
+from register.access import policy
 from register.access.principal import Actor, Role
 from register.audit import service
 from register.settings import Settings
@@ -92,7 +93,7 @@ class MyActionsController(Controller):
     path = "/v1/me/audit-events"
     tags = ["me"]
 
-    @get("/", opt=roles(*service.OWN_ACTIONS_ROLES), responses=problems(400, 401, 403))
+    @get("/", opt=roles(*policy.OWN_ACTIONS_ROLES), responses=problems(400, 401, 403))
     async def list_my_actions(
         self,
         request: Request[Any, Any, Any],

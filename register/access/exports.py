@@ -50,3 +50,13 @@ def visible_return_rows(principal: Principal) -> list[ColumnElement[bool]]:
     if principal.role in READ_ALL:
         return []
     return [sa.false()]
+
+
+def can_export(principal: Principal, roles: frozenset[Role]) -> bool:
+    """The caller's role is one the dataset is for (DESIGN.md §4: administrators see no personal data)."""
+    return principal.role in roles
+
+
+def receives_column(role: Role, roles: frozenset[Role] | None) -> bool:
+    """A column goes to every role that may have its dataset, or (``roles`` set) only to those roles."""
+    return roles is None or role in roles

@@ -6,6 +6,7 @@ see is simply not found (404), never forbidden (403).
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,10 +16,12 @@ from sqlmodel import col
 
 from register.access.principal import Principal, Role
 from register.assessments.models import SignerOffice
+from register.audit.models import AuditEvent
 from register.directors.models import Director
 from register.employment.models import BoardRole, EmploymentKind, EmploymentRecord
 
 READ_ALL_ROLES = frozenset({Role.REGULATOR, Role.AUDITOR})
+OWN_ACTIONS_ROLES = (Role.TRUST_HR, Role.DIRECTOR)
 
 
 def now() -> dt.datetime:
@@ -61,6 +64,16 @@ def visible_directors(principal: Principal) -> ColumnElement[bool]:
     if principal.role is Role.DIRECTOR and principal.director_id:
         return sa.or_(col(Director.id) == principal.director_id, _on_officers_board(principal))
     return sa.false()
+
+
+def can_call(principal: Principal, admitted: Collection[Role]) -> bool:
+    """The caller's role is one a route admits: each route declares its column of DESIGN.md §4's table."""
+    return principal.role in admitted
+
+
+def can_see_personal_data(principal: Principal) -> bool:
+    """Administrators manage organisations and API clients and see no personal data (DESIGN.md §4)."""
+    return principal.role is not Role.ADMIN
 
 
 def can_create_director(principal: Principal) -> bool:
@@ -178,6 +191,18 @@ def sign_off_office(subject_is_chair: bool) -> SignerOffice:
     return SignerOffice.SENIOR_INDEPENDENT_DIRECTOR if subject_is_chair else SignerOffice.CHAIR
 
 
+def can_sign_off(principal: Principal) -> bool:
+    """Assessments are signed off by a director in office: the chair, or the SID for the chair (FPPT framework;
+    DESIGN.md §4). The office itself is checked against the register (``holds_office``)."""
+    return principal.role is Role.DIRECTOR
+
+
+def can_submit_return(principal: Principal) -> bool:
+    """The annual return is submitted by the organisation's chair, who signs in as a director (FPPT framework);
+    the office itself is checked against the register (``holds_office``)."""
+    return principal.role is Role.DIRECTOR
+
+
 def can_return_assessment(principal: Principal) -> bool:
     """Trust HR (who prepared it) or the signer may send an assessment back to draft."""
     return principal.role in (Role.TRUST_HR, Role.DIRECTOR)
@@ -211,3 +236,85 @@ def visible_summaries(principal: Principal, at: dt.datetime | None = None) -> Co
     """Directors whose summary view the caller may read: whoever may read the file, plus checked candidates
     (whose check's window is open now, or ``at``)."""
     return sa.or_(visible_directors(principal), checked_candidate(principal, col(Director.id), at))
+
+
+def can_check_candidates(principal: Principal) -> bool:
+    """A trust's HR team checks a candidate before appointment, for its own organisation (DESIGN.md §1, §4)."""
+    return principal.role is Role.TRUST_HR
+
+
+def can_hold_candidate_checks(principal: Principal) -> bool:
+    """Only a trust, or its chair or SID, can hold a candidate check whose window opens the summary view
+    (DESIGN.md §4; ``checked_candidate``)."""
+    return principal.role in (Role.TRUST_HR, Role.DIRECTOR)
+
+
+def visible_candidate_checks(principal: Principal) -> ColumnElement[bool]:
+    """The candidate checks the caller may see: the trust that made it, the director it is about (who sees who
+    read their record and why), regulators and auditors (DESIGN.md §4)."""
+    from register.candidates.models import CandidateCheck
+
+    if principal.role in READ_ALL_ROLES:
+        return sa.true()
+    if principal.role is Role.TRUST_HR and principal.org:
+        return col(CandidateCheck.checking_org) == principal.org
+    if principal.role is Role.DIRECTOR and principal.director_id:
+        return col(CandidateCheck.director_id) == principal.director_id
+    return sa.false()
+
+
+# --- Employment history and findings (DESIGN.md §4: regulators record findings and barring). ---
+
+
+def can_record_appointments_anywhere(principal: Principal) -> bool:
+    """A regulator records a board appointment at any organisation, and nothing else of a history: the trust keeps
+    the rest."""
+    return principal.role is Role.REGULATOR
+
+
+def can_appoint_checked_candidate(principal: Principal, ods_code: str | None) -> bool:
+    """A trust may appoint a candidate it has checked to its own board: the appointment makes them its director
+    (DESIGN.md §4, "own organisation's directors")."""
+    return principal.role is Role.TRUST_HR and ods_code == principal.org
+
+
+def can_record_findings(principal: Principal) -> bool:
+    """Regulators and trusts record findings and move them on (trusts only their own internal ones)."""
+    return principal.role in (Role.REGULATOR, Role.TRUST_HR)
+
+
+def can_record_any_finding(principal: Principal) -> bool:
+    """A regulator records and moves on findings of every type about any director, barring among them
+    (DESIGN.md §4)."""
+    return principal.role is Role.REGULATOR
+
+
+def can_read_barred_list(principal: Principal) -> bool:
+    """The barred list is for trusts (checking before they appoint), regulators and auditors."""
+    return principal.role in (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR)
+
+
+# --- The director's own record and the audit trail. ---
+
+
+def can_request_subject_access(principal: Principal) -> bool:
+    """Subject access is the director's own whole record (UK GDPR Art. 15; DESIGN.md §4, "own record")."""
+    return principal.role is Role.DIRECTOR
+
+
+def can_read_audit_trail(principal: Principal) -> bool:
+    """The auditor reads, exports and verifies the whole trail; nobody else reads it (DESIGN.md §4)."""
+    return principal.role is Role.AUDITOR
+
+
+def can_read_own_actions(principal: Principal) -> bool:
+    """Trust HR users and directors (chairs and SIDs among them) read their own actions (DESIGN.md §4)."""
+    return principal.role in OWN_ACTIONS_ROLES
+
+
+def visible_own_actions(principal: Principal) -> list[ColumnElement[bool]]:
+    """The caller's own actions: the audit events written under their token's subject and role and, for trust HR,
+    their organisation (DESIGN.md §4, "own actions")."""
+    own = [col(AuditEvent.actor_sub) == principal.sub, col(AuditEvent.actor_role) == principal.role.value]
+    own.append(col(AuditEvent.actor_org) == principal.org if principal.org else col(AuditEvent.actor_org).is_(None))
+    return own

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from register.access import policy
-from register.access.principal import Actor, Role
+from register.access.principal import Actor
 from register.assessments.models import (
     Assessment,
     AssessmentKind,
@@ -171,7 +171,7 @@ async def return_to_draft(
     await load_visible_director(session, actor, director_id)
     row = await _load(session, director_id, assessment_id)
     principal = actor.principal
-    if principal.role is Role.DIRECTOR:
+    if policy.can_sign_off(principal):
         await _require_signer(session, actor, row)
     elif not policy.can_keep_fppt_records(principal, row.ods_code):
         raise Forbidden("Only the preparing trust or the signer sends an assessment back to draft.")
@@ -329,7 +329,7 @@ async def _load_for_hr(
 async def _require_signer(session: AsyncSession, actor: Actor, row: Assessment) -> SignerOffice:
     """The office the caller signs in, or 403: the chair signs, the SID signs the chair's, nobody their own."""
     principal = actor.principal
-    if principal.role is not Role.DIRECTOR or principal.director_id is None:
+    if not policy.can_sign_off(principal) or principal.director_id is None:
         raise Forbidden("Assessments are signed off by the chair, or for the chair by the senior independent director.")
     if policy.is_own_record(principal, row.director_id):
         raise Forbidden("Nobody signs off their own FPPT assessment.")

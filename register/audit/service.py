@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from register.access.principal import Actor, Role
+from register.access import policy
+from register.access.principal import Actor
 from register.audit.chain import ChainReport, seal_pending, verify_chain
 from register.audit.models import AuditChainLink, AuditEvent
 from register.db import transaction
@@ -146,7 +147,7 @@ class SealedEvent:
 
 def _require_auditor(actor: Actor) -> None:
     # DESIGN §4: the auditor reads, exports and verifies the trail; nobody else reads it here.
-    if actor.principal.role is not Role.AUDITOR:
+    if not policy.can_read_audit_trail(actor.principal):
         raise Forbidden("The audit trail is for auditors.")
 
 
@@ -158,9 +159,6 @@ async def list_events(
     return await _page(session, actor, criteria, [], "audit.list", limit=limit, cursor=cursor)
 
 
-OWN_ACTIONS_ROLES = (Role.TRUST_HR, Role.DIRECTOR)
-
-
 async def list_own_events(
     session: AsyncSession, actor: Actor, criteria: EventFilter, *, limit: int, cursor: str | None
 ) -> tuple[list[SealedEvent], str | None]:
@@ -168,14 +166,14 @@ async def list_own_events(
     they did themselves (DESIGN.md §4, "own actions"): the events written under their token's subject and
     role and, for trust HR, their organisation."""
     p = actor.principal
-    if p.role not in OWN_ACTIONS_ROLES:
+    if not policy.can_read_own_actions(p):
         raise Forbidden(
             "Your own actions are listed for trust HR users and directors; auditors read the whole trail at "
             "/v1/audit/events."
         )
-    own = [col(AuditEvent.actor_sub) == p.sub, col(AuditEvent.actor_role) == p.role.value]
-    own.append(col(AuditEvent.actor_org) == p.org if p.org else col(AuditEvent.actor_org).is_(None))
-    return await _page(session, actor, criteria, own, "audit.list_own", limit=limit, cursor=cursor)
+    return await _page(
+        session, actor, criteria, policy.visible_own_actions(p), "audit.list_own", limit=limit, cursor=cursor
+    )
 
 
 async def _page(

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from register.access import policy
-from register.access.principal import Actor, Role
+from register.access.principal import Actor
 from register.audit.service import record_event
 from register.directors.models import Director
 from register.employment.coverage import Coverage, compute_coverage
@@ -163,15 +163,14 @@ async def _load_for_employment_write(
     at another trust.
     """
     principal = actor.principal
-    if principal.role is Role.REGULATOR:
+    if policy.can_record_appointments_anywhere(principal):
         if entry.kind is not EmploymentKind.BOARD_APPOINTMENT:
             raise Forbidden("A regulator records board appointments only; the trust keeps the rest of the history.")
         await require_visible_director(session, actor, director_id)
         return
     if (
-        principal.role is Role.TRUST_HR
+        policy.can_appoint_checked_candidate(principal, entry.ods_code)
         and entry.kind is EmploymentKind.BOARD_APPOINTMENT
-        and entry.ods_code == principal.org
     ):
         # A trust that has checked a candidate may appoint them: the appointment makes them its director.
         checked = await session.execute(

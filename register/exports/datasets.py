@@ -170,7 +170,7 @@ class Dataset:
 
     def columns_for(self, role: Role) -> list[Column]:
         """The columns this role receives, in file order."""
-        return [c for c in self.columns if c.roles is None or role in c.roles]
+        return [c for c in self.columns if access.receives_column(role, c.roles)]
 
 
 # How each SQL type is written to the files (the first that matches; an Enum is a String, JSONB a JSON).
@@ -375,7 +375,7 @@ def dataset_for(name: str, principal: Principal) -> Dataset:
     dataset = DATASETS.get(name)
     if dataset is None:
         raise NotFound(f"There is no export called {name!r}; the datasets are {', '.join(DATASETS)}.")
-    if principal.role not in dataset.roles:
+    if not access.can_export(principal, dataset.roles):
         allowed = ", ".join(sorted(r.value for r in dataset.roles))
         raise Forbidden(f"The {name} export is for {allowed}.")
     return dataset

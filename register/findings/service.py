@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from register.access import policy
-from register.access.principal import Actor, Role
+from register.access.principal import Actor
 from register.audit.service import record_reads
 from register.directors.models import Director
 from register.errors import Conflict, Forbidden, NotFound, RuleViolation
@@ -56,12 +56,12 @@ async def bar_covering(session: AsyncSession, director_id: uuid.UUID, on: dt.dat
 
 
 def _may_record(actor: Actor, finding_type: FindingType) -> None:
-    role = actor.principal.role
-    if role is Role.REGULATOR:
+    principal = actor.principal
+    if policy.can_record_any_finding(principal):
         return
-    if role is Role.TRUST_HR and finding_type in INTERNAL_TYPES:
+    if policy.can_record_findings(principal) and finding_type in INTERNAL_TYPES:
         return
-    if role is Role.TRUST_HR:
+    if policy.can_record_findings(principal):
         raise Forbidden(
             f"A trust records internal findings only ({', '.join(sorted(t.value for t in INTERNAL_TYPES))}); "
             f"a {finding_type.value.replace('_', ' ')} is recorded by a regulator."
@@ -160,10 +160,10 @@ async def move_finding(
 async def _load_for_writer(session: AsyncSession, actor: Actor, director_id: uuid.UUID, finding_id: uuid.UUID) -> Any:
     """Regulators move any finding; a trust only the internal findings it recorded itself."""
     principal = actor.principal
-    if principal.role not in (Role.REGULATOR, Role.TRUST_HR):
+    if not policy.can_record_findings(principal):
         raise Forbidden("Only regulators and trusts move findings on.")
     # load_part_for_change insists on a file writer (trust); regulators load the finding directly.
-    if principal.role is Role.REGULATOR:
+    if policy.can_record_any_finding(principal):
         finding = (
             await session.execute(
                 sa.select(Finding)
@@ -214,7 +214,7 @@ async def list_active_bars(
     session: AsyncSession, actor: Actor, *, limit: int, cursor: str | None = None
 ) -> tuple[list[tuple[Finding, Director]], str | None]:
     """Barring decisions in force today, with the barred director, newest bar first."""
-    if actor.principal.role not in (Role.TRUST_HR, Role.REGULATOR, Role.AUDITOR):
+    if not policy.can_read_barred_list(actor.principal):
         raise Forbidden("The barred list is for trusts, regulators and auditors.")
     query = (
         sa.select(Finding, Director)

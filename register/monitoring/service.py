@@ -27,7 +27,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from register.access.principal import Actor, Role
+from register.access import policy
+from register.access.monitoring import can_manage_subscriptions, events_visible_to, subscriber, visible_subscriptions
+from register.access.principal import Actor
 from register.audit.service import record_event, record_reads
 from register.db import transaction
 from register.errors import (
@@ -42,7 +44,6 @@ from register.errors import (
 from register.events.models import OutboundEvent
 from register.monitoring.addresses import ReceiverRefused, check_receiver_url
 from register.monitoring.models import DeliveryStatus, Subscription, WebhookDelivery, WorkerCursor
-from register.monitoring.policy import can_manage_subscriptions, events_visible_to, subscriber
 from register.monitoring.signing import (
     DELIVERY_ID_HEADER,
     EVENT_ID_HEADER,
@@ -156,7 +157,7 @@ def _feed_position(after: str | None) -> int:
 
 async def list_events(session: AsyncSession, actor: Actor, *, after: str | None, limit: int) -> FeedPage:
     """The events the caller may see after ``after``, oldest first; reading them is audited per director."""
-    if actor.principal.role is Role.ADMIN:
+    if not policy.can_see_personal_data(actor.principal):
         raise Forbidden("The change feed holds personal data; administrators do not see it.")
     position = _feed_position(after)
     limit = max(1, min(limit, FEED_LIMIT_MAX))
@@ -210,13 +211,6 @@ def check_webhook_url(url: str) -> str:
 def generate_secret() -> str:
     """A new signing secret (256 bits, URL-safe), for callers who do not bring their own."""
     return secrets.token_urlsafe(32)
-
-
-def _visible_subscriptions(actor: Actor) -> sa.ColumnElement[bool]:
-    principal = actor.principal
-    if principal.role is Role.TRUST_HR and principal.org:
-        return col(Subscription.ods_code) == principal.org
-    return sa.false()
 
 
 async def create_subscription(
@@ -294,7 +288,7 @@ async def list_subscriptions(
     session: AsyncSession, actor: Actor, *, limit: int, cursor: str | None = None
 ) -> tuple[list[Subscription], str | None]:
     """The caller's organisation's subscriptions, oldest first."""
-    query = sa.select(Subscription).where(_visible_subscriptions(actor))
+    query = sa.select(Subscription).where(visible_subscriptions(actor.principal))
     return await keyset_page(session, query, Keyset(col(Subscription.id)), limit=limit, cursor=cursor)
 
 
@@ -302,7 +296,9 @@ async def get_subscription(
     session: AsyncSession, actor: Actor, subscription_id: uuid.UUID, *, for_update: bool = False
 ) -> Subscription:
     """One of the caller's organisation's subscriptions; another organisation's is not found."""
-    query = sa.select(Subscription).where(col(Subscription.id) == subscription_id, _visible_subscriptions(actor))
+    query = sa.select(Subscription).where(
+        col(Subscription.id) == subscription_id, visible_subscriptions(actor.principal)
+    )
     if for_update:
         query = query.with_for_update()
     found = (await session.execute(query)).scalar_one_or_none()

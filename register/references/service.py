@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from register.access import policy
-from register.access.principal import Actor, Role
+from register.access import policy, references
+from register.access.principal import Actor
 from register.audit.service import record_event, record_reads
 from register.candidates.models import CandidateCheck
 from register.directors.models import Director
@@ -50,7 +50,7 @@ async def request_reference(
 ) -> ReferenceRequest:
     """Ask the organisation of one of the candidate's previous board appointments for a BMR."""
     principal = actor.principal
-    if principal.role is not Role.TRUST_HR or principal.org is None:
+    if not references.can_request_reference(principal) or principal.org is None:
         raise Forbidden("Reference requests are made by a trust's HR team.")
     check = (
         await session.execute(
@@ -151,17 +151,6 @@ async def request_views(session: AsyncSession, rows: list[ReferenceRequest]) -> 
     return views
 
 
-def _visible_requests(actor: Actor) -> sa.ColumnElement[bool]:
-    p = actor.principal
-    if p.role in (Role.REGULATOR, Role.AUDITOR):
-        return sa.true()
-    if p.role is Role.TRUST_HR and p.org:
-        return sa.or_(col(ReferenceRequest.requesting_org) == p.org, col(ReferenceRequest.providing_org) == p.org)
-    if p.role is Role.DIRECTOR and p.director_id:
-        return col(ReferenceRequest.director_id) == p.director_id
-    return sa.false()
-
-
 async def list_requests(
     session: AsyncSession,
     actor: Actor,
@@ -173,9 +162,9 @@ async def list_requests(
 ) -> tuple[list[ReferenceRequest], str | None]:
     """Requests the caller's organisation made (outgoing) or must answer (incoming)."""
     p = actor.principal
-    query = sa.select(ReferenceRequest).where(_visible_requests(actor))
+    query = sa.select(ReferenceRequest).where(references.visible_requests(p))
     if direction is not None:
-        if p.role is not Role.TRUST_HR:
+        if not references.can_act_on_requests(p):
             raise RuleViolation("direction applies to a trust's own requests.")
         side = ReferenceRequest.providing_org if direction == "incoming" else ReferenceRequest.requesting_org
         query = query.where(col(side) == p.org)
@@ -199,7 +188,9 @@ async def get_request(session: AsyncSession, actor: Actor, request_id: uuid.UUID
     """One request, for the two organisations concerned, the director, regulators and auditors."""
     row = (
         await session.execute(
-            sa.select(ReferenceRequest).where(col(ReferenceRequest.id) == request_id, _visible_requests(actor))
+            sa.select(ReferenceRequest).where(
+                col(ReferenceRequest.id) == request_id, references.visible_requests(actor.principal)
+            )
         )
     ).scalar_one_or_none()
     if row is None:
@@ -219,19 +210,19 @@ async def _open_request_for_provider(
     session: AsyncSession, actor: Actor, request_id: uuid.UUID, expected_version: int
 ) -> ReferenceRequest:
     row = await _locked_request(session, actor, request_id)
-    if row.providing_org != actor.principal.org:
+    if not references.can_answer_request(actor.principal, row):
         raise Forbidden("Only the organisation asked for the reference answers or declines it.")
     _require_open(row, expected_version)
     return row
 
 
 async def _locked_request(session: AsyncSession, actor: Actor, request_id: uuid.UUID) -> ReferenceRequest:
-    if actor.principal.role is not Role.TRUST_HR:
+    if not references.can_act_on_requests(actor.principal):
         raise Forbidden("Reference requests are answered, declined and withdrawn by trusts.")
     row = (
         await session.execute(
             sa.select(ReferenceRequest)
-            .where(col(ReferenceRequest.id) == request_id, _visible_requests(actor))
+            .where(col(ReferenceRequest.id) == request_id, references.visible_requests(actor.principal))
             .with_for_update()
         )
     ).scalar_one_or_none()
@@ -282,7 +273,7 @@ async def withdraw_request(
 ) -> ReferenceRequest:
     """The requesting organisation no longer needs the reference."""
     row = await _locked_request(session, actor, request_id)
-    if row.requesting_org != actor.principal.org:
+    if not references.can_withdraw_request(actor.principal, row):
         raise Forbidden("Only the organisation that asked withdraws the request.")
     _require_open(row, expected_version)
     return await _close(session, actor, row, RequestStatus.WITHDRAWN, reason)
@@ -351,7 +342,8 @@ async def _sign(
 
 async def references_due(session: AsyncSession, actor: Actor, ods_code: str) -> list[EmploymentRecord]:
     """Board appointments at ``ods_code`` that have ended with no BMR written: the leaver references owed."""
-    _require_own_org(actor, ods_code)
+    if not references.can_read_leaver_references(actor.principal, ods_code):
+        raise Forbidden(f"Only {ods_code}'s own HR team reads its leaver references.")
     written = sa.select(col(BoardMemberReference.employment_id)).where(col(BoardMemberReference.withdrawn_at).is_(None))
     rows = await session.execute(
         sa.select(EmploymentRecord)
@@ -373,7 +365,8 @@ async def write_leaver_reference(
     session: AsyncSession, actor: Actor, ods_code: str, *, employment_id: uuid.UUID, bmr: dict[str, Any]
 ) -> BoardMemberReference:
     """The former employer writes the BMR it owes for a board appointment that has ended."""
-    _require_own_org(actor, ods_code, write=True)
+    if not references.can_write_leaver_references(actor.principal, ods_code):
+        raise Forbidden(f"Only {ods_code}'s own HR team writes its leaver references.")
     entry = await session.get(EmploymentRecord, employment_id)
     if (
         entry is None
@@ -392,15 +385,6 @@ async def write_leaver_reference(
     if existing.first() is not None:
         raise Conflict("A BMR for this appointment is on file already; correct it rather than writing another.")
     return await _sign(session, actor, entry, ReferenceKind.LEAVER, None, bmr)
-
-
-def _require_own_org(actor: Actor, ods_code: str, *, write: bool = False) -> None:
-    p = actor.principal
-    if p.role is Role.TRUST_HR and p.org == ods_code:
-        return
-    if not write and p.role in (Role.REGULATOR, Role.AUDITOR):
-        return
-    raise Forbidden(f"Only {ods_code}'s own HR team {'writes' if write else 'reads'} its leaver references.")
 
 
 async def list_references(session: AsyncSession, actor: Actor, director_id: uuid.UUID) -> list[BoardMemberReference]:
@@ -433,7 +417,7 @@ async def correct_reference(
             .with_for_update()
         )
     ).scalar_one_or_none()
-    if reference is None or p.role is not Role.TRUST_HR or reference.providing_org != p.org:
+    if reference is None or not references.can_correct_reference(p, reference.providing_org):
         raise NotFound(f"No reference {reference_id} written by your organisation.")
     corrected: BoardMemberReference = await change_part(
         session,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from register.access import policy
-from register.access.principal import Actor, Role
+from register.access.principal import Actor
 from register.appraisals.service import appraised_directors
 from register.assessments.models import Assessment, AssessmentOutcome, AssessmentStatus, SignerOffice
 from register.attestations.service import attested_years
@@ -169,7 +169,7 @@ async def submit_return(
     ods_code = ods_code.upper()
     org = await load_board_organisation(session, actor, ods_code)
     principal = actor.principal
-    if principal.role is not Role.DIRECTOR or principal.director_id is None:
+    if not policy.can_submit_return(principal) or principal.director_id is None:
         raise Forbidden("The annual return is submitted by the organisation's chair.")
     chair = await session.execute(sa.select(policy.holds_office(principal.director_id, ods_code, SignerOffice.CHAIR)))
     if not chair.scalar():

@@ -334,7 +334,7 @@ NEVER_SHOWN = {
     "admin": {"D", "C", "S", "K", "O"},
 }
 # RJ1 checked K: K appears to RJ1 in the summary view, the hiring workflow, (while the check's window is open)
-# the change feed (register/monitoring/policy.py) and RJ1's own actions (the check it made), nowhere else.
+# the change feed (register/access/monitoring.py) and RJ1's own actions (the check it made), nowhere else.
 CANDIDATE_ROUTES = {
     f"GET {D}/summary",
     "POST /v1/candidate-checks",

@@ -1,4 +1,5 @@
-"""Who may hear about which change: the one rule shared by the change feed and the webhook fan-out."""
+"""Who may hear about which change (the one rule shared by the change feed and the webhook fan-out), and who keeps
+which webhook subscriptions."""
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -8,6 +9,7 @@ from register.access import policy
 from register.access.principal import Principal, Role
 from register.directors.models import Director
 from register.events.models import OutboundEvent
+from register.monitoring.models import Subscription
 
 
 def events_visible_to(principal: Principal) -> ColumnElement[bool]:
@@ -41,3 +43,10 @@ def can_manage_subscriptions(principal: Principal, ods_code: str | None = None) 
     if principal.role is not Role.TRUST_HR or principal.org is None:
         return False
     return ods_code is None or ods_code == principal.org
+
+
+def visible_subscriptions(principal: Principal) -> ColumnElement[bool]:
+    """The subscriptions the caller may see: a trust's HR team sees its own organisation's; nobody else sees any."""
+    if principal.role is Role.TRUST_HR and principal.org:
+        return col(Subscription.ods_code) == principal.org
+    return sa.false()
