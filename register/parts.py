@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from register import sql
+from register.records import prepared as sql
 from register.access import policy
 from register.access.principal import Actor
 from register.audit.service import event_insert, record_event

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from register import sql
+from register.records import prepared as sql
 from register.access import policy
 from register.access.principal import Actor, Role
 from register.audit.service import record_event

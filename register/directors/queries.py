@@ -19,7 +19,7 @@ from sqlmodel import col
 from register.directors.models import Director
 from register.findings.models import Finding
 from register.findings.service import active_bar_on
-from register.sql import audit_cte, ts
+from register.records.prepared import audit_cte, ts
 
 _directors = Director.__table__  # type: ignore[attr-defined]
 

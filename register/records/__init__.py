@@ -1,0 +1,1 @@
+"""The director's file as records: the shared machinery every aggregate uses to read and write it."""
