@@ -16,13 +16,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from register.records import prepared as sql
 from register.access import policy
 from register.access.principal import Actor
 from register.audit.service import event_insert, record_event
 from register.db import SessionRunner
 from register.directors.models import Director
 from register.errors import Forbidden, NotFound, PreconditionFailed
+from register.records import prepared as sql
 from register.statements.queries import statements_about
 from register.versions.models import RecordVersion
 from register.versions.service import file_as_of, snapshot, version_insert, write_version

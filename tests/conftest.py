@@ -216,7 +216,7 @@ async def committed_client(settings: Settings, engine: AsyncEngine) -> AsyncIter
         async with httpx.AsyncClient(transport=transport, base_url="http://register.test") as c:
             yield c
     finally:
-        await app.state.statements.close()  # the app's own asyncpg pool (no lifespan runs over ASGITransport)
+        await app.state.connections.close()  # the app's own asyncpg pool (no lifespan runs over ASGITransport)
         async with engine.begin() as connection:
             tables = ", ".join(t.name for t in reversed(metadata.sorted_tables))
             await connection.execute(sa.text(f"TRUNCATE {tables} CASCADE"))

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from register.records import prepared as sql
 from register.access import policy
 from register.access.principal import Actor, Role
 from register.audit.service import record_event
@@ -29,6 +28,7 @@ from register.employment.models import BoardRole, EmploymentKind
 from register.errors import Forbidden, NotFound
 from register.identifiers import RegistrationBody
 from register.names import name_key
+from register.records import prepared as sql
 from register.settings import Settings
 
 # FPPT Framework: the annual assessment is yearly; 15 months allows for the timing of board cycles.

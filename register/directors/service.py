@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from register.records import prepared as sql
 from register.access import policy
 from register.access.principal import Actor
 from register.audit.service import record_event, record_reads
@@ -27,6 +26,7 @@ from register.names import name_key, one_typo_apart
 from register.organisations.models import Organisation
 from register.pagination import decode_cursor, encode_cursor
 from register.parts import attach_statements, load_visible_director
+from register.records import prepared as sql
 from register.search.names import sync_director_names
 from register.statements.queries import statements_about
 from register.versions.models import RecordVersion

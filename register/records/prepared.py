@@ -1,7 +1,7 @@
 """Statements compiled once and run straight on asyncpg, and the pieces the one-statement requests share.
 
 A statement is built with SQLAlchemy (bind parameters by name), compiled once per shape (:func:`prepare`) and run
-with only the request's values (:func:`fetch_row`) by a :class:`register.db.StatementRunner`: asyncpg keeps it
+with only the request's values (:func:`fetch_row`) by the request's :class:`register.db.Database`: asyncpg keeps it
 prepared per connection, so a request pays one round trip and no statement building. The audit event of such a
 request is written in the same statement (:func:`audit_cte`), from the one column map of
 ``register.audit.service`` (:func:`~register.audit.service.audit_fields`).
@@ -10,7 +10,7 @@ request is written in the same statement (:func:`audit_cte`), from the one colum
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,9 +95,9 @@ def prepare(key: tuple[Any, ...] | None, build: Callable[[], sa.ClauseElement]) 
     return found
 
 
-async def fetch_row(
+def fetch_row(
     runner: StatementRunner, prepared: Prepared, values: dict[str, Any], stand_ins: dict[Any, Any] | None = None
-) -> Any:
+) -> Awaitable[Any]:
     """Run a prepared statement with the request's values (and the caller's values for the scope's stand-ins);
     the first row or None. One round trip, and no SQLAlchemy statement building per request."""
     swap = stand_ins or {}
@@ -108,7 +108,7 @@ async def fetch_row(
             continue
         fixed = prepared.fixed[name]
         args.append(swap.get(fixed, fixed) if isinstance(fixed, str | uuid.UUID | dt.datetime) else fixed)
-    return await runner.fetchrow(prepared.sql, args)
+    return runner.fetchrow(prepared.sql, args)
 
 
 # Stand-ins for the caller's organisation and director id (and the clock) while a scope is built for a shape of
