@@ -18,11 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from register.access.principal import Actor, Principal
 from register.audit.models import AuditEvent
 from register.audit.service import AUDIT_COLUMNS, audit_fields
 from register.db import StatementRunner
+from register.directors.models import Director
 
 _audit = AuditEvent.__table__  # type: ignore[attr-defined]
 
@@ -129,3 +131,13 @@ def scope_placeholders(principal: Principal) -> tuple[Principal, dict[Any, Any],
     )
     key = (principal.role, principal.org is not None, principal.director_id is not None)
     return shape, {SCOPE_ORG: principal.org, SCOPE_DIRECTOR: principal.director_id}, key
+
+
+def visible_cte(scope: ColumnElement[bool]) -> sa.CTE:
+    """``v``: the director ``:director_id`` and the date ``:today``, if the scope lets the caller see them (the row
+    a one-statement read builds on)."""
+    return (
+        sa.select(col(Director.id).label("id"), sa.bindparam("today", None, type_=sa.Date).label("today"))
+        .where(col(Director.id) == sa.bindparam("director_id", None, type_=sa.Uuid), scope)
+        .cte("v")
+    )
