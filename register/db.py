@@ -149,7 +149,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-# The connection settings of every pool the service opens (the engine's and the statement runner's).
+# The connection settings of every pool the service opens (the engine's and the one-statement requests' pool).
 CONNECT_TIMEOUT_SECONDS = 5
 COMMAND_TIMEOUT_SECONDS = 30
 SERVER_SETTINGS = {"application_name": "fpp-register", "statement_timeout": "30000"}
