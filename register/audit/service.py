@@ -68,19 +68,9 @@ def audit_fields(
     )
 
 
-def audit_row(
-    actor: Actor,
-    action: str,
-    *,
-    record_type: str | None = None,
-    record_id: str | None = None,
-    director_id: uuid.UUID | None = None,
-    detail: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One event's columns and values, for an INSERT."""
-    return dict(
-        zip(AUDIT_COLUMNS, audit_fields(actor, action, detail or {}, record_type, record_id, director_id), strict=True)
-    )
+def audit_row(actor: Actor, action: str, detail: dict[str, Any] | None, *record: Any) -> dict[str, Any]:
+    """One event's columns and values, for an INSERT (``record``: its type, id and director, as far as given)."""
+    return dict(zip(AUDIT_COLUMNS, audit_fields(actor, action, detail or {}, *record), strict=True))
 
 
 def event_insert(
@@ -93,9 +83,7 @@ def event_insert(
     detail: dict[str, Any] | None = None,
 ) -> sa.Insert:
     """The INSERT of one event (for a caller that sends it with other writes in one statement)."""
-    return sa.insert(_table).values(
-        audit_row(actor, action, record_type=record_type, record_id=record_id, director_id=director_id, detail=detail)
-    )
+    return sa.insert(_table).values(audit_row(actor, action, detail, record_type, record_id, director_id))
 
 
 async def record_event(
@@ -120,10 +108,7 @@ async def record_reads(
     session: AsyncSession, actor: Actor, action: str, director_ids: Iterable[uuid.UUID], **detail: Any
 ) -> None:
     """Append one read event per director shown (a list shows each person's personal data)."""
-    rows = [
-        audit_row(actor, action, record_type="director", record_id=str(d), director_id=d, detail=detail)
-        for d in director_ids
-    ]
+    rows = [audit_row(actor, action, detail, "director", str(d), d) for d in director_ids]
     if rows:
         await session.execute(sa.insert(_table), rows)
 
