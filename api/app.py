@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.auth import auth_middleware
 from api.deps import (
     provide_actor,
+    provide_db,
     provide_expected_version,
     provide_session,
     provide_settings,
-    provide_statements,
 )
 from api.idempotency import document_idempotency_key, idempotency_middleware
 from api.middleware import add_response_headers, json_body_middleware, parameter_text_middleware, request_id_middleware
@@ -48,9 +48,9 @@ from api.routes.retention import ErasureController
 from api.routes.returns import OrganisationReturnController, ReturnsOverviewController
 from api.routes.subscriptions import SubscriptionController
 from register.db import (
-    PoolRunner,
-    StatementRunner,
-    UnitOfWorkRunner,
+    ConnectionSource,
+    PoolSource,
+    SessionSource,
     create_engine,
     create_session_factory,
     resolve_database_url,
@@ -112,12 +112,13 @@ def create_app(
     *,
     engine: AsyncEngine | None = None,
     session_factory: async_sessionmaker[AsyncSession] | None = None,
-    statements: StatementRunner | None = None,
+    connections: ConnectionSource | None = None,
 ) -> Litestar:
     """The register's HTTP application.
 
     Tests pass their own engine, and a session factory whose sessions are savepoints in the test's transaction
-    (one-statement requests then run in units of work from it too); ``statements`` replaces the runner of those.
+    (one-statement requests then take their connection from it too: :class:`register.db.SessionSource`);
+    ``connections`` replaces where one-statement requests get their connection (the app's own asyncpg pool).
     """
     settings = settings or Settings()
 
@@ -128,12 +129,12 @@ def create_app(
             url = await resolve_database_url(settings)
             app.state.engine = create_engine(url, pool_size=settings.pool_size)
             app.state.session_factory = create_session_factory(app.state.engine)
-            app.state.statements = statements or PoolRunner(url, size=settings.pool_size)
+            app.state.connections = connections or PoolSource(url, size=settings.pool_size)
         try:
             yield
         finally:
-            if statements is None and isinstance(app.state.statements, PoolRunner):
-                await app.state.statements.close()
+            if connections is None and isinstance(app.state.connections, PoolSource):
+                await app.state.connections.close()
             if engine is None:
                 await app.state.engine.dispose()
 
@@ -149,8 +150,8 @@ def create_app(
     if engine is not None:
         state.engine = engine
         state.session_factory = session_factory or create_session_factory(engine)
-        state.statements = statements or (
-            UnitOfWorkRunner(session_factory) if session_factory else PoolRunner(engine.url, size=settings.pool_size)
+        state.connections = connections or (
+            SessionSource(session_factory) if session_factory else PoolSource(engine.url, size=settings.pool_size)
         )
 
     app = Litestar(
@@ -171,8 +172,8 @@ def create_app(
         ],
         before_send=[add_response_headers],
         dependencies={
+            "db": Provide(provide_db),
             "session": Provide(provide_session),
-            "statements": Provide(provide_statements, sync_to_thread=False),
             "actor": Provide(provide_actor),
             "expected_version": Provide(provide_expected_version),
             "settings": Provide(provide_settings, sync_to_thread=False),

@@ -1,4 +1,4 @@
-"""Dependency providers: the per-request transaction, the acting principal, conditional-request headers."""
+"""Dependency providers: the request's database, the acting principal, conditional-request headers."""
 
 import re
 import uuid
@@ -12,7 +12,7 @@ from litestar.params import HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from register.access.principal import Actor, Principal
-from register.db import SessionRunner, StatementRunner
+from register.db import Database
 from register.errors import InvalidInput, PreconditionFailed, PreconditionRequired, Unauthenticated
 from register.settings import Settings
 
@@ -46,34 +46,26 @@ IfMatchHeader = Annotated[
 # providers do (about 80 µs, measured; docs/benchmarks.md). Depending on ``actor`` orders them after it.
 
 
-async def provide_session(
+async def provide_db(
     state: State, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
-) -> AsyncGenerator[AsyncSession, None]:
-    """One transaction per request: committed after the handler, rolled back if anything raised."""
-    shared = _idempotency_session(request)
-    if shared is not None:
-        # A POST with Idempotency-Key: api/idempotency.py opened the transaction and commits it together with
-        # the stored response (or rolls it back when the response is not a success).
-        yield shared
-        return
-    async with state.session_factory() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
+) -> AsyncGenerator[Database, None]:
+    """The request's database: its session opens on first use, one transaction per request, committed after the
+    handler and rolled back if anything raised; a one-statement request runs on the app's connections with no
+    transaction block. For a POST with ``Idempotency-Key`` both use the transaction api/idempotency.py opened,
+    which commits it together with the stored response (or rolls it back when the response is not a success)."""
+    db = Database(state.session_factory, state.connections, _idempotency_session(request))
+    try:
+        yield db
+    except BaseException:
+        await db.finish(failed=True)
+        raise
+    else:
+        await db.finish(failed=False)
 
 
-def provide_statements(state: State, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> StatementRunner:
-    """For the requests that are one statement: the app's statement runner (no session, no transaction block),
-    or, for a POST with ``Idempotency-Key``, the transaction api/idempotency.py opened."""
-    shared = _idempotency_session(request)
-    if shared is not None:
-        return SessionRunner(shared)
-    runner: StatementRunner = state.statements
-    return runner
+async def provide_session(db: NamedDependency[Database]) -> AsyncSession:
+    """The request's session (see :func:`provide_db`): for the handlers that work through the ORM."""
+    return await db.session()
 
 
 def _idempotency_session(request: Request[Any, Any, Any]) -> AsyncSession | None:

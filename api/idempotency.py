@@ -6,8 +6,8 @@ An ASGI middleware (after authentication) owns the request's transaction when th
    concurrent retries run one after the other, and looks the key up;
 2. a live record for the same request by the same principal (sub, role, organisation, director id) is replayed;
    one for a different request, or made for another principal of the same ``sub``, is a 422 problem;
-3. otherwise the handler runs inside that same transaction (``provide_session`` hands it the session instead
-   of opening its own), the response is held back, and a 2xx response is stored with the request's own
+3. otherwise the handler runs inside that same transaction (``provide_db`` gives the request's database that
+   session instead of opening its own), the response is held back, and a 2xx response is stored with the request's own
    changes in one commit before it is sent. Anything else is rolled back and sent as it is, so a failed
    request can be retried with the same key.
 

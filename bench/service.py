@@ -39,7 +39,8 @@ import tempfile
 import time
 import urllib.parse
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -54,7 +55,7 @@ from bench.generate import uuid_text
 from bench.markdown import write_section
 from bench.search import _memory, make_query
 from bench.server import ensure_memory
-from register.db import PoolRunner, StatementRunner, asyncpg_dsn, create_engine
+from register.db import PoolSource, asyncpg_dsn, create_engine
 from register.migrate import PROJECT_ROOT
 from register.settings import Settings
 from register.tokens import sign_local_token
@@ -357,18 +358,17 @@ async def capture(url: URL, settings: Settings, target: Target, hr: str, regulat
     def on_connect(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.driver_connection.add_query_logger(logged)
 
-    class Capturing(StatementRunner):
-        """The app's one-statement requests (no session), kept as they are sent."""
+    class Capturing(PoolSource):
+        """The app's connections for one-statement requests (no session), each statement kept as it is sent."""
 
-        def __init__(self) -> None:
-            self.runner = PoolRunner(url, size=1)
+        @asynccontextmanager
+        async def acquire(self) -> AsyncIterator[Any]:
+            async with super().acquire() as conn:
+                conn.add_query_logger(logged)
+                yield conn
 
-        async def fetchrow(self, sql: str, args: Sequence[Any]) -> Any:
-            seen.append((sql, args))
-            return await self.runner.fetchrow(sql, args)
-
-    statements = Capturing()
-    app = create_app(settings, engine=engine, statements=statements)
+    connections = Capturing(url, size=1)
+    app = create_app(settings, engine=engine, connections=connections)
     requests = {
         "read": ("GET", f"/v1/directors/{target.director_id}", hr, None),
         "summary": ("GET", f"/v1/directors/{target.director_id}/summary", regulator, None),
@@ -407,7 +407,7 @@ async def capture(url: URL, settings: Settings, target: Target, hr: str, regulat
                 created = response.json().get("check", response.json()).get("id") if method == "POST" else None
                 scripts[key] = pgbench_script(list(seen), target, title, created, in_transaction=bool(sessions))
     finally:
-        await statements.runner.close()
+        await connections.close()
         await engine.dispose()
     return scripts
 

@@ -6,8 +6,8 @@ import json
 import logging
 import os
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +149,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-# The connection settings of every pool the service opens (the engine's and the statement runner's).
+# The connection settings of every pool the service opens (the engine's and the one-statement requests' pool).
 CONNECT_TIMEOUT_SECONDS = 5
 COMMAND_TIMEOUT_SECONDS = 30
 SERVER_SETTINGS = {"application_name": "fpp-register", "statement_timeout": "30000"}
@@ -197,22 +197,37 @@ class StatementRunner(ABC):
     """Runs one prepared SQL statement (asyncpg ``$n`` parameters) and returns its first row, or None."""
 
     @abstractmethod
-    async def fetchrow(self, sql: str, args: Sequence[Any]) -> Any: ...
+    def fetchrow(self, sql: str, args: Sequence[Any]) -> Awaitable[Any]: ...
 
 
-class PoolRunner(StatementRunner):
-    """Statements straight on a pool of asyncpg connections, outside any transaction block.
+class ConnectionSource(ABC):
+    """Where a statement outside any session gets its asyncpg connection (see :class:`Database`)."""
 
-    For the requests that are one statement (the hot reads with their audit event, the candidate check): a single
-    statement is its own transaction, so the request costs one round trip and no ORM session. asyncpg keeps each
-    statement prepared per connection. The pool opens on first use and has the engine's size and settings.
-    """
+    @abstractmethod
+    def acquire(self) -> AbstractAsyncContextManager[Any]: ...
+
+
+class PoolSource(ConnectionSource):
+    """The app's own pool of asyncpg connections (production). It opens on first use and has the engine's size and
+    settings; asyncpg keeps each statement prepared per connection."""
 
     def __init__(self, url: URL, *, size: int = 10) -> None:
         self._dsn = asyncpg_dsn(url)
         self._size = size
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
+
+    def acquire(self) -> AbstractAsyncContextManager[Any]:
+        pool = self._pool
+        if pool is None:
+            return self._open_and_acquire()
+        acquired: AbstractAsyncContextManager[Any] = pool.acquire(timeout=CONNECT_TIMEOUT_SECONDS)
+        return acquired
+
+    @asynccontextmanager
+    async def _open_and_acquire(self) -> AsyncIterator[Any]:
+        async with (await self._open()).acquire(timeout=CONNECT_TIMEOUT_SECONDS) as conn:
+            yield conn
 
     async def _open(self) -> asyncpg.Pool:
         async with self._opening:
@@ -233,11 +248,6 @@ class PoolRunner(StatementRunner):
                 )
             return self._pool
 
-    async def fetchrow(self, sql: str, args: Sequence[Any]) -> Any:
-        pool = self._pool or await self._open()
-        async with pool.acquire(timeout=CONNECT_TIMEOUT_SECONDS) as conn:
-            return await conn.fetchrow(sql, *args)
-
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()
@@ -248,26 +258,89 @@ async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
     return None
 
 
+class SessionSource(ConnectionSource):
+    """Each statement on the asyncpg connection of a unit of work of its own from ``factory``: for an app given a
+    session factory (the tests, whose sessions are savepoints in the test's one rolled-back transaction, so a
+    statement sees the test's data, and one that fails rolls back alone, as it does on its own on the pool)."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self.factory = factory
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[Any]:
+        async with transaction(self.factory) as session:
+            yield await driver_connection(session)
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under a session, inside its transaction."""
+    conn = await session.connection()
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
+
+
 class SessionRunner(StatementRunner):
-    """Statements on a session's connection, inside its transaction (e.g. a POST with ``Idempotency-Key``, whose
-    response is stored in the same transaction as the request's writes)."""
+    """Statements on a session's connection, inside its transaction (a service that holds a session)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def fetchrow(self, sql: str, args: Sequence[Any]) -> Any:
-        conn = await self.session.connection()
-        raw = await conn.get_raw_connection()
-        return await raw.driver_connection.fetchrow(sql, *args)  # type: ignore[union-attr]
+        return await (await driver_connection(self.session)).fetchrow(sql, *args)
 
 
-class UnitOfWorkRunner(StatementRunner):
-    """Each statement in a unit of work of its own from ``factory`` (an app given a session factory: the tests,
-    whose sessions are savepoints in one rolled-back transaction)."""
+async def _fetchrow(source: ConnectionSource, sql: str, args: Sequence[Any]) -> Any:
+    """A statement on its own, outside any transaction block: one round trip, atomic by itself."""
+    async with source.acquire() as conn:
+        return await conn.fetchrow(sql, *args)
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
-        self.factory = factory
 
-    async def fetchrow(self, sql: str, args: Sequence[Any]) -> Any:
-        async with transaction(self.factory) as session:
-            return await SessionRunner(session).fetchrow(sql, args)
+class Database(StatementRunner):
+    """One request's database: a session opened on first use (one transaction for the request, finished by
+    :meth:`finish`), and :meth:`fetchrow` for a request that is one statement.
+
+    Without a session, a statement runs on a connection from ``source`` outside any transaction block (a single
+    statement, with its data-modifying CTEs, is atomic on its own): one round trip, no BEGIN or COMMIT. Once the
+    session is open, or when the request runs in a transaction opened for it (``shared``: a POST with
+    ``Idempotency-Key``), statements run inside that transaction and the transaction's owner finishes it.
+    """
+
+    __slots__ = ("_factory", "_owned", "_session", "_source")
+
+    def __init__(
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        source: ConnectionSource,
+        shared: AsyncSession | None = None,
+    ) -> None:
+        self._factory = factory
+        self._source = source
+        self._session = shared
+        self._owned = False
+
+    async def session(self) -> AsyncSession:
+        """The request's session (opened now if it is not yet): committed after the handler, rolled back if it
+        raised."""
+        if self._session is None:
+            self._session = self._factory()
+            self._owned = True
+        return self._session
+
+    def fetchrow(self, sql: str, args: Sequence[Any]) -> Awaitable[Any]:
+        if self._session is None:
+            return _fetchrow(self._source, sql, args)
+        return SessionRunner(self._session).fetchrow(sql, args)
+
+    async def finish(self, *, failed: bool) -> None:
+        """Commit the session this request opened, or roll it back when the request failed; then close it."""
+        session, owned = self._session, self._owned
+        self._session, self._owned = None, False
+        if session is None or not owned:
+            return
+        try:
+            if failed:
+                await session.rollback()
+            else:
+                await session.commit()
+        finally:
+            await session.close()

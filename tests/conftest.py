@@ -2,6 +2,12 @@
 
 Each test runs inside one database transaction that is rolled back at the end; the app's per-request
 transactions become savepoints inside it, so tests see exactly what the API committed and leave nothing.
+
+The app runs the same code as in production, one-statement requests included (``register.db.Database``): the only
+difference is where a statement outside a session takes its connection. In production that is the app's own asyncpg
+pool (``PoolSource``), with no transaction block; here it is the test's connection, inside a savepoint of the test's
+transaction (``SessionSource`` over the test's session factory), so the statement sees the test's data and one that
+fails rolls back alone, as a statement on its own does on the pool. ``committed_client`` runs the pool itself.
 """
 
 import logging
@@ -216,7 +222,7 @@ async def committed_client(settings: Settings, engine: AsyncEngine) -> AsyncIter
         async with httpx.AsyncClient(transport=transport, base_url="http://register.test") as c:
             yield c
     finally:
-        await app.state.statements.close()  # the app's own asyncpg pool (no lifespan runs over ASGITransport)
+        await app.state.connections.close()  # the app's own asyncpg pool (no lifespan runs over ASGITransport)
         async with engine.begin() as connection:
             tables = ", ".join(t.name for t in reversed(metadata.sorted_tables))
             await connection.execute(sa.text(f"TRUNCATE {tables} CASCADE"))

@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated, Any, cast
 
 from litestar import Controller, MediaType, Request, Response, get, patch, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +15,7 @@ from api.pagination import Cursor, Limit, page_response
 from api.params import READERS, DirectorAsOf, OdsCodeParam, aware
 from register.access.principal import Actor, Role
 from register.assessments.models import AssessmentOutcome
-from register.db import StatementRunner, transaction
+from register.db import Database
 from register.directors import service
 from register.employment.models import BoardRole
 from register.identifiers import Region, RegistrationBody
@@ -129,21 +128,19 @@ class DirectorController(Controller):
     async def get_director(
         self,
         director_id: FromPath[uuid.UUID],
-        statements: NamedDependency[StatementRunner],
-        state: State,
+        db: NamedDependency[Database],
         actor: NamedDependency[Actor],
         as_of: DirectorAsOf = None,
     ) -> Response[DirectorRead]:
         """Read a director's record, now or as of a past time."""
         if as_of is None:
             # The current file is built as JSON in PostgreSQL, in the DirectorRead shape (documented above).
-            content, version = await service.read_director_json(statements, actor, director_id)
+            content, version = await service.read_director_json(db, actor, director_id)
             return cast(
                 "Response[DirectorRead]",
                 Response(content=content, media_type=MediaType.JSON, headers={"ETag": etag(version)}),
             )
-        async with transaction(state.session_factory) as session:
-            file = await service.get_director(session, actor, director_id, as_of=aware(as_of))
+        file = await service.get_director(await db.session(), actor, director_id, as_of=aware(as_of))
         body = DirectorRead.from_file(file)
         return Response(body, headers={"ETag": etag(body.version)})
 

@@ -18,7 +18,7 @@ from api.pagination import Cursor, Limit, page_response
 from api.params import OdsPath
 from register.access.principal import Actor, Role
 from register.candidates import service as candidates
-from register.db import StatementRunner
+from register.db import Database
 from register.records.history import attach_statements
 from register.references import service as references
 from register.references.models import RequestStatus
@@ -69,7 +69,7 @@ class CandidateController(Controller):
     async def check_candidate(
         self,
         data: JSONBody[CandidateCheckCreate],
-        statements: NamedDependency[StatementRunner],
+        db: NamedDependency[Database],
         actor: NamedDependency[Actor],
         state: State,
     ) -> Response[CandidateCheckResult]:
@@ -77,7 +77,7 @@ class CandidateController(Controller):
         # The check, its audit event and the summary view are written and built in one statement, as JSON in the
         # CandidateCheckResult shape (documented above).
         answer = await candidates.check_candidate_json(
-            statements,
+            db,
             actor,
             state.settings,
             who=data.identifier(),
@@ -117,12 +117,12 @@ class CandidateController(Controller):
     async def summary(
         self,
         director_id: FromPath[uuid.UUID],
-        statements: NamedDependency[StatementRunner],
+        db: NamedDependency[Database],
         actor: NamedDependency[Actor],
         state: State,
     ) -> Response[CandidateSummary]:
         """The summary view of a director (a trust sees it for a candidate it checked, within the window)."""
-        content = await candidates.read_summary_json(statements, actor, state.settings, director_id)
+        content = await candidates.read_summary_json(db, actor, state.settings, director_id)
         return cast("Response[CandidateSummary]", Response(content=content, media_type=MediaType.JSON))
 
     @get("/me/candidate-checks", opt=roles(Role.DIRECTOR), responses=problems(401, 403))

@@ -27,18 +27,51 @@ _table = AuditEvent.__table__  # type: ignore[attr-defined]
 REFUSED_ACTION = "security.not_found"
 
 
-def _row(actor: Actor, action: str, **fields: Any) -> dict[str, Any]:
+# The one column map of an audit event: every writer (the ORM inserts here, the prepared statements' audit CTE in
+# register/records/prepared.py) takes the row's values from :func:`audit_fields`, in this order.
+AUDIT_COLUMNS = (
+    "actor_sub",
+    "actor_role",
+    "actor_org",
+    "action",
+    "purpose",
+    "request_id",
+    "detail",
+    "record_type",
+    "record_id",
+    "director_id",
+)
+
+
+def audit_fields(
+    actor: Actor,
+    action: str,
+    detail: Any,
+    record_type: str | None = None,
+    record_id: str | None = None,
+    director_id: uuid.UUID | None = None,
+) -> tuple[Any, ...]:
+    """The values of one event's :data:`AUDIT_COLUMNS`: who (the token's subject, role and organisation), what,
+    why (the stated purpose), in which request, and about which record. ``detail`` goes in as the caller holds it
+    (a dict for the ORM, JSON text for a prepared statement)."""
     p = actor.principal
-    return {
-        "actor_sub": p.sub,
-        "actor_role": p.role.value,
-        "actor_org": p.org,
-        "action": action,
-        "purpose": actor.purpose,
-        "request_id": actor.request_id,
-        "detail": fields.pop("detail", None) or {},
-        **fields,
-    }
+    return (
+        p.sub,
+        p.role.value,
+        p.org,
+        action,
+        actor.purpose,
+        actor.request_id,
+        detail,
+        record_type,
+        record_id,
+        director_id,
+    )
+
+
+def audit_row(actor: Actor, action: str, detail: dict[str, Any] | None, *record: Any) -> dict[str, Any]:
+    """One event's columns and values, for an INSERT (``record``: its type, id and director, as far as given)."""
+    return dict(zip(AUDIT_COLUMNS, audit_fields(actor, action, detail or {}, *record), strict=True))
 
 
 def event_insert(
@@ -51,9 +84,7 @@ def event_insert(
     detail: dict[str, Any] | None = None,
 ) -> sa.Insert:
     """The INSERT of one event (for a caller that sends it with other writes in one statement)."""
-    return sa.insert(_table).values(
-        _row(actor, action, record_type=record_type, record_id=record_id, director_id=director_id, detail=detail)
-    )
+    return sa.insert(_table).values(audit_row(actor, action, detail, record_type, record_id, director_id))
 
 
 async def record_event(
@@ -68,15 +99,8 @@ async def record_event(
 ) -> None:
     """Append one event: who did what to which record, and why."""
     await session.execute(
-        sa.insert(_table).values(
-            _row(
-                actor,
-                action,
-                record_type=record_type,
-                record_id=record_id,
-                director_id=director_id,
-                detail=detail,
-            )
+        event_insert(
+            actor, action, record_type=record_type, record_id=record_id, director_id=director_id, detail=detail
         )
     )
 
@@ -85,10 +109,7 @@ async def record_reads(
     session: AsyncSession, actor: Actor, action: str, director_ids: Iterable[uuid.UUID], **detail: Any
 ) -> None:
     """Append one read event per director shown (a list shows each person's personal data)."""
-    rows = [
-        _row(actor, action, record_type="director", record_id=str(d), director_id=d, detail=detail)
-        for d in director_ids
-    ]
+    rows = [audit_row(actor, action, detail, "director", str(d), d) for d in director_ids]
     if rows:
         await session.execute(sa.insert(_table), rows)
 

@@ -16,19 +16,19 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from register import sql
 from register.access import policy
 from register.access.principal import Actor
 from register.audit.service import record_event
+from register.candidates import queries
 from register.candidates.models import CandidateCheck, IdentifiedBy
 from register.db import StatementRunner
-from register.directors import queries
-from register.directors.models import Director, ProfessionalRegistration, RegistrationStatus
+from register.directors.models import RegistrationStatus
 from register.employment.coverage import compute_coverage
 from register.employment.models import BoardRole, EmploymentKind
 from register.errors import Forbidden, NotFound
 from register.identifiers import RegistrationBody
 from register.names import name_key
+from register.records import prepared as sql
 from register.settings import Settings
 
 # FPPT Framework: the annual assessment is yearly; 15 months allows for the timing of board cycles.
@@ -100,7 +100,7 @@ async def check_candidate_json(
             "c_access_until": policy.now() + dt.timedelta(days=settings.candidate_access_days),
             **sql.audit_values(actor, "candidate_check.create", "candidate_check", detail),
         }
-        row = await sql.fetch_row(runner, sql.prepare(("check", today), _check_statement), values)
+        row = await sql.fetch_row(runner, sql.prepare(("check", today), queries.check_statement), values)
     if row is None:
         detail = {"identified_by": who.kind.value, "purpose": purpose}
         values = sql.audit_values(actor, "candidate_check.no_match", "candidate_check", detail)
@@ -148,43 +148,19 @@ def check_links(check: dict[str, Any], summary: dict[str, Any], checking_org: st
     }
 
 
-def _check_statement() -> sa.Select[Any]:
-    """The check inserted for the director ``:director_id`` (no row when there is none), its audit event, the
-    summary view beside it and the check as JSON."""
-    checks = CandidateCheck.__table__  # type: ignore[attr-defined]
-    names = (
-        "director_id",
-        "checking_org",
-        "checked_by",
-        "purpose",
-        "vacancy_board_role",
-        "vacancy_title",
-        "identified_by",
-        "access_until",
-    )
-    chosen = sa.select(
-        col(Director.id),
-        *(sa.bindparam(p, None, type_=sa.String) for p in ("c_org", "c_by", "c_purpose", "c_role", "c_title")),
-        sa.bindparam("c_identified_by", None, type_=sa.String),
-        sa.bindparam("c_access_until", None, type_=sa.DateTime(timezone=True)),
-    ).where(col(Director.id) == sa.bindparam("director_id", None, type_=sa.Uuid))
-    chk = sa.insert(checks).from_select(list(names), chosen).returning(*checks.c).cte("chk")
-    audit = sql.audit_cte(chk, record_id=sa.cast(chk.c.id, sa.String), director_id=chk.c.director_id)
-    stmt = queries.summary_statement(sa.true(), also=chk)
-    return stmt.add_columns(sa.literal_column(queries.CHECK_JSON)).add_cte(audit)
-
-
 async def _find(runner: StatementRunner, who: CandidateIdentifier) -> uuid.UUID | None:
     """The one director a registration, or a name and date of birth, names; None for none or several."""
     if who.registration_number is not None:
         row = await sql.fetch_row(
             runner,
-            sql.prepare(("find", "registration"), _by_registration),
+            sql.prepare(("find", "registration"), queries.by_registration),
             {"body": who.registration_body, "number": who.registration_number},
         )
         return row[0] if row is not None else None
     assert who.given_name and who.family_name and who.date_of_birth
-    row = await sql.fetch_row(runner, sql.prepare(("find", "birth"), _born_on), {"date_of_birth": who.date_of_birth})
+    row = await sql.fetch_row(
+        runner, sql.prepare(("find", "birth"), queries.born_on), {"date_of_birth": who.date_of_birth}
+    )
     wanted = name_key(who.given_name, who.family_name)
     matches = [
         uuid.UUID(d["id"])
@@ -194,32 +170,6 @@ async def _find(runner: StatementRunner, who: CandidateIdentifier) -> uuid.UUID 
         | {name_key(n.get("given_name", ""), n.get("family_name", "")) for n in d["former_names"]}
     ]
     return matches[0] if len(matches) == 1 else None
-
-
-def _by_registration() -> sa.Select[Any]:
-    return sa.select(col(ProfessionalRegistration.director_id)).where(
-        col(ProfessionalRegistration.body) == sa.bindparam("body", None, type_=sa.String),
-        col(ProfessionalRegistration.number) == sa.bindparam("number", None, type_=sa.String),
-        col(ProfessionalRegistration.withdrawn_at).is_(None),
-    )
-
-
-def _born_on() -> sa.Select[Any]:
-    """Everyone born on ``:date_of_birth`` with their names, as one JSON array (names compare in Python)."""
-    return sa.select(
-        sa.func.json_agg(
-            sa.func.json_build_object(
-                "id",
-                col(Director.id),
-                "given_name",
-                col(Director.given_name),
-                "family_name",
-                col(Director.family_name),
-                "former_names",
-                col(Director.former_names),
-            )
-        ).cast(sa.Text)
-    ).where(col(Director.date_of_birth) == sa.bindparam("date_of_birth", None, type_=sa.Date))
 
 
 async def read_summary_json(runner: StatementRunner, actor: Actor, settings: Settings, director_id: uuid.UUID) -> bytes:

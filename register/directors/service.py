@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from register import sql
 from register.access import policy
 from register.access.principal import Actor
 from register.audit.service import record_event, record_reads
@@ -25,6 +24,7 @@ from register.findings.service import bar_covering
 from register.identifiers import RegistrationBody
 from register.names import name_key, one_typo_apart
 from register.organisations.models import Organisation
+from register.records import prepared as sql
 from register.records.history import attach_statements, record_change
 from register.records.pages import Keyset, keyset_page, position
 from register.records.visible import load_visible_director

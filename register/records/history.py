@@ -20,11 +20,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from register import sql
 from register.access.principal import Actor
 from register.audit.service import event_insert, record_event
 from register.db import SessionRunner
 from register.errors import NotFound, PreconditionFailed
+from register.records import prepared as sql
 from register.records.visible import load_visible_director, require_file_writer
 from register.settings import Settings
 from register.statements.queries import statements_about

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from register import sql
 from register.access import policy
 from register.access.principal import Actor
 from register.db import SessionRunner
 from register.directors.models import Director
 from register.errors import Forbidden, NotFound
+from register.records import prepared as sql
 
 
 async def load_visible_director(session: AsyncSession, actor: Actor, director_id: uuid.UUID) -> Director:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from register.records.prepared import ts
 from register.statements.models import Statement
 from register.versions.service import snapshot
 
@@ -27,3 +28,17 @@ async def statements_about(
     for row in (await session.execute(query.order_by(col(Statement.created_at)))).scalars():
         grouped[row.about_record_id].append(snapshot(row))
     return grouped
+
+
+def statements_json(about: str, *, with_version: bool = True) -> str:
+    """SQL for the current statements about one record of the director ``v.id`` (``about``: a SQL condition on
+    ``s``), oldest first, as a JSON array in the shape of ``StatementRead`` (for the one-statement reads)."""
+    version = "'version', s.version, " if with_version else ""
+    # Built from constants of this module and the caller's condition; the values are bind parameters.
+    return (
+        "(SELECT coalesce(json_agg(json_build_object("  # noqa: S608
+        "'id', s.id, 'about_record_type', s.about_record_type, 'about_record_id', s.about_record_id, "
+        f"'text', s.text, {version}'created_at', {ts('s.created_at')}, 'updated_at', {ts('s.updated_at')})"
+        " ORDER BY s.created_at, s.id), '[]'::json)"
+        f" FROM statements s WHERE s.director_id = v.id AND s.withdrawn_at IS NULL AND {about})"
+    )

@@ -86,7 +86,7 @@ async def app_client(settings: Settings, app_engine: AsyncEngine) -> AsyncIterat
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://register.test") as c:
         yield c
-    await app.state.statements.close()
+    await app.state.connections.close()
 
 
 @pytest.fixture

@@ -191,7 +191,7 @@ async def matrix_env(admin_url: URL, settings: Settings, keys_dir: Path) -> Asyn
         transport = httpx.ASGITransport(app=builder)  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://register.test") as c:
             world = await build_world(c, tokens)
-        await builder.state.statements.close()
+        await builder.state.connections.close()
         async with engine.connect() as conn:
             factory = async_sessionmaker(
                 bind=conn, class_=AsyncSession, join_transaction_mode="create_savepoint", expire_on_commit=False

@@ -75,7 +75,7 @@ async def fuzz_env(admin_url: URL, settings: Settings, keys_dir: Path) -> AsyncI
             world = await build_world(client, Tokens(settings, keys_dir))
             schema = schemathesis.openapi.from_dict(app.openapi_schema.to_schema())
             yield FuzzEnv(world=world, client=client, callers=callers(world), schema=schema)
-        await app.state.statements.close()
+        await app.state.connections.close()
     finally:
         await engine.dispose()
         await drop_database(server, name)

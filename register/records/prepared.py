@@ -1,16 +1,16 @@
 """Statements compiled once and run straight on asyncpg, and the pieces the one-statement requests share.
 
 A statement is built with SQLAlchemy (bind parameters by name), compiled once per shape (:func:`prepare`) and run
-with only the request's values (:func:`fetch_row`) by a :class:`register.db.StatementRunner`: asyncpg keeps it
+with only the request's values (:func:`fetch_row`) by the request's :class:`register.db.Database`: asyncpg keeps it
 prepared per connection, so a request pays one round trip and no statement building. The audit event of such a
-request is written in the same statement (:func:`audit_cte`), with the columns ``audit.service.record_event``
-fills.
+request is written in the same statement (:func:`audit_cte`), from the one column map of
+``register.audit.service`` (:func:`~register.audit.service.audit_fields`).
 """
 
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from register.access.principal import Actor, Principal
 from register.audit.models import AuditEvent
+from register.audit.service import AUDIT_COLUMNS, audit_fields
 from register.db import StatementRunner
+from register.directors.models import Director
 
 _audit = AuditEvent.__table__  # type: ignore[attr-defined]
 
@@ -36,60 +39,35 @@ def ts(expr: str, zone: str = "Z") -> str:
     )
 
 
-AUDIT_COLUMNS = (
-    "actor_sub",
-    "actor_role",
-    "actor_org",
-    "action",
-    "purpose",
-    "request_id",
-    "detail",
-    "record_type",
-    "record_id",
-    "director_id",
-)
+# The audit columns each row of a statement gives (the record it read or wrote); the others are parameters ``a_*``.
+_FROM_ROW = ("record_id", "director_id")
+_PARAMETERS = tuple(f"a_{c}" for c in AUDIT_COLUMNS)
+
+
+def _parameter(column: str) -> ColumnElement[Any]:
+    value = sa.bindparam(f"a_{column}", None, type_=sa.String)
+    return sa.cast(value, JSONB) if column == "detail" else value
 
 
 def audit_cte(
     source: Any, *, record_id: ColumnElement[Any], director_id: ColumnElement[Any], name: str = "audit"
 ) -> sa.CTE:
-    """Insert one audit event per row of ``source`` — the row ``audit.service.record_event`` writes.
-
-    The event's values are the parameters ``a_sub`` ... ``a_detail`` (see :func:`audit_values`).
-    """
-    select = sa.select(
-        *(sa.bindparam(f"a_{c}", None, type_=sa.String) for c in AUDIT_COLUMNS[:6]),
-        sa.cast(sa.bindparam("a_detail", None, type_=sa.String), JSONB),
-        sa.bindparam("a_record_type", None, type_=sa.String),
-        record_id,
-        director_id,
-    ).select_from(source)
+    """Insert one audit event per row of ``source``: the row ``audit.service.record_event`` writes, from the same
+    column map (:data:`register.audit.service.AUDIT_COLUMNS`), with the values of :func:`audit_values`."""
+    given = {"record_id": record_id, "director_id": director_id}
+    select = sa.select(*(given[c] if c in given else _parameter(c) for c in AUDIT_COLUMNS)).select_from(source)
     return sa.insert(_audit).from_select(list(AUDIT_COLUMNS), select).returning(_audit.c.id).cte(name)
 
 
 def event_statement() -> sa.Insert:
     """One audit event about no record (parameters ``a_*``, as :func:`audit_values` gives them)."""
-    values = {c: sa.bindparam(f"a_{c}", None, type_=sa.String) for c in AUDIT_COLUMNS[:6]}
-    return sa.insert(_audit).values(
-        **values,
-        detail=sa.cast(sa.bindparam("a_detail", None, type_=sa.String), JSONB),
-        record_type=sa.bindparam("a_record_type", None, type_=sa.String),
-    )
+    return sa.insert(_audit).values({c: _parameter(c) for c in AUDIT_COLUMNS if c not in _FROM_ROW})
 
 
 def audit_values(actor: Actor, action: str, record_type: str, detail: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The parameters of :func:`audit_cte` (as ``audit.service._row`` fills the columns)."""
-    p = actor.principal
-    return {
-        "a_actor_sub": p.sub,
-        "a_actor_role": p.role.value,
-        "a_actor_org": p.org,
-        "a_action": action,
-        "a_purpose": actor.purpose,
-        "a_request_id": actor.request_id,
-        "a_detail": json.dumps(detail or {}),
-        "a_record_type": record_type,
-    }
+    """The parameters of :func:`audit_cte` and :func:`event_statement`: :func:`register.audit.service.audit_fields`
+    under the names ``a_<column>`` (the record's own columns come from the statement's rows)."""
+    return dict(zip(_PARAMETERS, audit_fields(actor, action, json.dumps(detail or {}), record_type), strict=True))
 
 
 @dataclass(frozen=True)
@@ -119,9 +97,9 @@ def prepare(key: tuple[Any, ...] | None, build: Callable[[], sa.ClauseElement]) 
     return found
 
 
-async def fetch_row(
+def fetch_row(
     runner: StatementRunner, prepared: Prepared, values: dict[str, Any], stand_ins: dict[Any, Any] | None = None
-) -> Any:
+) -> Awaitable[Any]:
     """Run a prepared statement with the request's values (and the caller's values for the scope's stand-ins);
     the first row or None. One round trip, and no SQLAlchemy statement building per request."""
     swap = stand_ins or {}
@@ -132,7 +110,7 @@ async def fetch_row(
             continue
         fixed = prepared.fixed[name]
         args.append(swap.get(fixed, fixed) if isinstance(fixed, str | uuid.UUID | dt.datetime) else fixed)
-    return await runner.fetchrow(prepared.sql, args)
+    return runner.fetchrow(prepared.sql, args)
 
 
 # Stand-ins for the caller's organisation and director id (and the clock) while a scope is built for a shape of
@@ -153,3 +131,13 @@ def scope_placeholders(principal: Principal) -> tuple[Principal, dict[Any, Any],
     )
     key = (principal.role, principal.org is not None, principal.director_id is not None)
     return shape, {SCOPE_ORG: principal.org, SCOPE_DIRECTOR: principal.director_id}, key
+
+
+def visible_cte(scope: ColumnElement[bool]) -> sa.CTE:
+    """``v``: the director ``:director_id`` and the date ``:today``, if the scope lets the caller see them (the row
+    a one-statement read builds on)."""
+    return (
+        sa.select(col(Director.id).label("id"), sa.bindparam("today", None, type_=sa.Date).label("today"))
+        .where(col(Director.id) == sa.bindparam("director_id", None, type_=sa.Uuid), scope)
+        .cte("v")
+    )
