@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 
 from register.monitoring.models import DeliveryStatus
-from register.monitoring.service import SECRET_MIN_LENGTH, check_webhook_url
+from register.monitoring.subscriptions import SECRET_MIN_LENGTH, check_webhook_url
 from schemas.common import Request, Response
 from schemas.organisations import ODS_CODE_SCHEMA, OdsCode
 

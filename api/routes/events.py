@@ -13,7 +13,8 @@ from api.openapi import problems
 from api.pagination import Limit
 from api.params import READERS
 from register.access.principal import Actor
-from register.monitoring import service
+from register.monitoring import feed
+from register.monitoring.outbox import event_document
 from schemas.events import EventPage, EventRead
 
 After = Annotated[
@@ -39,7 +40,7 @@ class EventController(Controller):
         limit: Limit = 100,
     ) -> Response[EventPage]:
         """Read the change feed: events about the directors you may see, oldest first, after your cursor."""
-        page = await service.list_events(session, actor, after=after, limit=limit)
+        page = await feed.list_events(session, actor, after=after, limit=limit)
         next_url = None
         headers: dict[str, str] = {}
         if page.more:
@@ -48,7 +49,7 @@ class EventController(Controller):
             next_url = str(request.url.with_replacements(query=urlencode(params)))
             headers["Link"] = f'<{next_url}>; rel="next"'
         body = EventPage(
-            items=[EventRead.model_validate(service.event_document(e)) for e in page.events],
+            items=[EventRead.model_validate(event_document(e)) for e in page.events],
             cursor=page.cursor,
             next=next_url,
         )

@@ -13,7 +13,7 @@ from api.guards import roles
 from api.openapi import problems
 from api.pagination import Cursor, Limit, page_response
 from register.access.principal import Actor, Role
-from register.monitoring import service
+from register.monitoring import subscriptions
 from register.monitoring.models import DeliveryStatus
 from register.settings import Settings
 from schemas.common import Page
@@ -35,7 +35,7 @@ class SubscriptionController(Controller):
         settings: NamedDependency[Settings],
     ) -> Response[SubscriptionCreated]:
         """Register a webhook for your organisation; the response shows the signing secret, once."""
-        subscription = await service.create_subscription(
+        subscription = await subscriptions.create_subscription(
             session,
             actor,
             url=data.url,
@@ -60,7 +60,7 @@ class SubscriptionController(Controller):
         cursor: Cursor = None,
     ) -> Response[Page[SubscriptionRead]]:
         """List your organisation's subscriptions, oldest first."""
-        rows, next_cursor = await service.list_subscriptions(session, actor, limit=limit, cursor=cursor)
+        rows, next_cursor = await subscriptions.list_subscriptions(session, actor, limit=limit, cursor=cursor)
         return page_response(request, [SubscriptionRead.model_validate(r) for r in rows], next_cursor)
 
     @get("/{subscription_id:uuid}", opt=roles(Role.TRUST_HR), responses=problems(400, 401, 403, 404))
@@ -71,7 +71,7 @@ class SubscriptionController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[SubscriptionRead]:
         """Read one of your organisation's subscriptions."""
-        subscription = await service.get_subscription(session, actor, subscription_id)
+        subscription = await subscriptions.get_subscription(session, actor, subscription_id)
         return Response(SubscriptionRead.model_validate(subscription), headers={"ETag": etag(subscription.version)})
 
     @post(
@@ -88,7 +88,7 @@ class SubscriptionController(Controller):
         expected_version: NamedDependency[int],
     ) -> Response[SubscriptionRead]:
         """Stop a subscription (needs If-Match): nothing more is sent and owed deliveries are given up."""
-        subscription = await service.deactivate_subscription(
+        subscription = await subscriptions.deactivate_subscription(
             session, actor, subscription_id, expected_version=expected_version
         )
         return Response(SubscriptionRead.model_validate(subscription), headers={"ETag": etag(subscription.version)})
@@ -105,7 +105,7 @@ class SubscriptionController(Controller):
         status: StatusFilter = None,
     ) -> Response[Page[DeliveryRead]]:
         """List a subscription's deliveries, newest first, with every attempt's outcome."""
-        rows, next_cursor = await service.list_deliveries(
+        rows, next_cursor = await subscriptions.list_deliveries(
             session, actor, subscription_id, limit=limit, cursor=cursor, status=status
         )
         return page_response(request, [DeliveryRead.from_delivery(r) for r in rows], next_cursor)

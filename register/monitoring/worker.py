@@ -16,7 +16,7 @@ from register.audit.sealer import seal_round
 from register.db import create_engine, create_session_factory, resolve_database_url, transaction
 from register.idempotency.service import purge_expired
 from register.monitoring.addresses import GuardedTransport
-from register.monitoring.service import USER_AGENT, deliver_due, fan_out
+from register.monitoring.delivery import USER_AGENT, deliver_due, fan_out
 from register.retention.service import daily_retention
 from register.settings import Settings
 

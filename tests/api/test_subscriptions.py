@@ -17,8 +17,8 @@ from register.audit.models import AuditEvent
 from register.db import transaction
 from register.events.service import EventType, emit
 from register.monitoring.addresses import check_receiver_url, resolve_host
+from register.monitoring.delivery import deliver_due, fan_out
 from register.monitoring.models import Subscription
-from register.monitoring.service import deliver_due, fan_out
 from register.settings import Settings
 from tests.conftest import Orgs, TokenFactory
 from tests.monitoring.receiver import Receiver, client_for

@@ -16,7 +16,7 @@ from register.directors.models import Director
 from register.directors.service import update_director
 from register.events.models import OutboundEvent
 from register.events.service import EventType, emit
-from register.monitoring.service import fan_out
+from register.monitoring.delivery import fan_out
 from tests.conftest import TokenFactory
 from tests.monitoring.conftest import Subscribe, emit_committed
 

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from register.monitoring.addresses import GuardedTransport
+from register.monitoring.delivery import deliver_due
 from register.monitoring.models import DeliveryStatus
-from register.monitoring.service import deliver_due
 from register.monitoring.worker import webhook_client
 from register.settings import Settings
 from tests.monitoring.conftest import Subscribe, emit_committed

@@ -20,8 +20,8 @@ from api.app import create_app
 from api.cli import main
 from api.monitoring_lifespan import monitoring_worker
 from register.db import transaction
+from register.monitoring.delivery import deliver_due, fan_out
 from register.monitoring.models import DeliveryStatus, WebhookDelivery, WorkerCursor
-from register.monitoring.service import deliver_due, fan_out
 from register.monitoring.worker import run_worker
 from register.settings import Settings
 from tests.conftest import TEST_DB
