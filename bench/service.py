@@ -724,7 +724,7 @@ def report(
     lines += [
         "",
         f"**Set-up.** {os.cpu_count()} cores (`nproc`), {_memory()} RAM, {platform.platform()}, Python "
-        f"{platform.python_version()}; load average up to {load:.1f} during the run (other engineers' test suites "
+        f"{platform.python_version()}; load average up to {load:.1f} during the run (other processes on the machine "
         "share the 2 cores when it is above ~2). Embedded PostgreSQL 18 (unix socket), "
         f"shared_buffers {shared_buffers}; {pages} pages of the endpoints' tables and indexes loaded with pg_prewarm "
         f"in {prewarm_s:.1f} s. Data: {counts['directors']:,} directors, {counts['employment_records']:,} employment "
