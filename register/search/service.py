@@ -15,6 +15,7 @@ rather than the union of every name sharing a trigram, so it stays fast on commo
 """
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import uuid
@@ -403,6 +404,13 @@ def _latest_outcome() -> sa.ScalarSelect[Any]:
 
 def _overdue() -> ColumnElement[bool]:
     """Some check type's current (newest) result is past its next-due date, as on the due-checks list."""
+    return _overdue_on(policy.today())
+
+
+@functools.lru_cache(maxsize=4)
+def _overdue_on(today: dt.date) -> ColumnElement[bool]:
+    """:func:`_overdue` as of ``today``, built once a day: building the ORM aliases costs a search more than the
+    statement takes to run (SQL expressions are immutable, so one serves every statement of the day)."""
     check, newer = aliased(FpptCheck), aliased(FpptCheck)
 
     def performed(c: Any) -> ColumnElement[dt.date]:
@@ -415,6 +423,6 @@ def _overdue() -> ColumnElement[bool]:
     )
     return sa.exists().where(
         col(check.director_id) == col(Director.id),
-        col(check.next_due) < policy.today(),
+        col(check.next_due) < today,
         ~superseded,
     )
