@@ -280,6 +280,26 @@ def demo(seed: int, directors: int | None) -> None:
     _run(go())
 
 
+@main.command("demo-ids")
+@click.option("--trust", default=None, help="ODS code of the demo trust to pick records from (default: RJ1).")
+def demo_ids(trust: str | None) -> None:
+    """Print the ids of demo records worth showing, as shell variables (`eval "$(register demo-ids)"`)."""
+    from register.db import create_session_factory
+    from register.demo.lookup import DemoNotLoaded, lookup
+
+    async def go() -> dict[str, str]:
+        engine = await _engine()
+        try:
+            return (await lookup(create_session_factory(engine), trust)).as_environment()
+        except DemoNotLoaded as exc:
+            raise click.ClickException(f"{exc} Load the demo first: `register demo` on an empty database.") from None
+        finally:
+            await engine.dispose()
+
+    for name, value in _run(go()).items():
+        click.echo(f"export {name}={value}")
+
+
 @main.command()
 @click.option("--output", default="openapi.yaml", show_default=True, type=click.Path(path_type=Path))
 @click.option("--check", is_flag=True, help="Exit 1 if the file differs from the app instead of writing it.")

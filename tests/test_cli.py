@@ -1,27 +1,14 @@
 """The ``register`` command: local tokens, the OpenAPI check and the demo data."""
 
-import datetime as dt
 import os
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner
-from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col
 
 from api.app import build_token_verifier
 from api.cli import main
-from register import migrate
-from register.db import create_engine, create_session_factory, drop_database, ensure_database
-from register.demo import load_demo
-from register.directors.models import Director
-from register.employment.models import BoardRole, EmploymentKind, EmploymentRecord
-from register.identifiers import OrganisationKind, Region
-from register.organisations.models import Organisation
 from register.settings import Settings
 from register.tokens import TokenError
 
@@ -110,66 +97,3 @@ def test_openapi_check_fails_when_the_file_is_stale(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "out of date" in result.output
     assert stale.read_text() == "openapi: 3.1.0\npaths: {}\n"  # --check never writes
-
-
-@pytest.fixture
-async def demo_engine(admin_url: URL) -> AsyncIterator[AsyncEngine]:
-    """A new database on the test server, migrated to head, dropped afterwards."""
-    name = f"register_demo_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    server = admin_url.set(database="postgres")
-    await ensure_database(server, name, recreate=True)
-    engine = create_engine(admin_url.set(database=name), pool_size=2)
-    try:
-        await migrate.upgrade(engine)
-        yield engine
-    finally:
-        await engine.dispose()
-        await drop_database(server, name)
-
-
-async def test_demo_loader_fills_every_region_with_synthetic_boards(demo_engine: AsyncEngine) -> None:
-    factory = create_session_factory(demo_engine)
-    organisations, directors = await load_demo(factory)
-    assert organisations >= 40
-    assert directors >= 300
-
-    async with factory() as session:
-        org_count = (await session.execute(sa.select(sa.func.count()).select_from(Organisation))).scalar_one()
-        regions = set((await session.execute(sa.select(col(Organisation.region)).distinct())).scalars())
-        director_count = (await session.execute(sa.select(sa.func.count()).select_from(Director))).scalar_one()
-        real = (
-            await session.execute(sa.select(sa.func.count()).select_from(Director).where(~col(Director.synthetic)))
-        ).scalar_one()
-        trusts = set(
-            (
-                await session.execute(
-                    sa.select(col(Organisation.ods_code)).where(
-                        col(Organisation.kind).in_([OrganisationKind.NHS_TRUST, OrganisationKind.FOUNDATION_TRUST])
-                    )
-                )
-            ).scalars()
-        )
-        today = dt.date.today()
-        chair_rows = await session.execute(
-            sa.select(col(EmploymentRecord.ods_code), sa.func.count())
-            .where(
-                col(EmploymentRecord.kind) == EmploymentKind.BOARD_APPOINTMENT,
-                col(EmploymentRecord.board_role) == BoardRole.CHAIR,
-                col(EmploymentRecord.withdrawn_at).is_(None),
-                col(EmploymentRecord.start_date) <= today,
-                sa.or_(col(EmploymentRecord.end_date).is_(None), col(EmploymentRecord.end_date) >= today),
-            )
-            .group_by(col(EmploymentRecord.ods_code))
-        )
-        chairs = {code: count for code, count in chair_rows}
-
-    assert org_count == organisations
-    assert org_count >= 40
-    assert set(Region) <= regions, f"regions without an organisation: {set(Region) - regions}"
-    assert director_count == directors
-    assert director_count >= 300
-    assert real == 0, "every demo director must be flagged synthetic"
-    assert trusts, "the demo has no trusts"
-    assert {code: chairs.get(code, 0) for code in trusts} == dict.fromkeys(trusts, 1), (
-        "every trust needs exactly one current chair"
-    )

@@ -126,11 +126,13 @@ async def create_director(
     former_names: list[dict[str, str]],
     registrations: list[NewRegistration],
     appointment: NewAppointment,
+    synthetic: bool = False,
 ) -> CreatedDirector:
     """Add a person to the register with their first board appointment at the caller's trust.
 
     An exact match (registration number, or normalised name and date of birth) is refused; a name one typo away
-    with the same date of birth is created, with the near matches returned as a warning.
+    with the same date of birth is created, with the near matches returned as a warning. ``synthetic`` marks
+    demonstration records that describe no real person (never set through the API).
     """
     principal = actor.principal
     if not policy.can_create_director(principal) or principal.org is None:
@@ -147,6 +149,7 @@ async def create_director(
         family_name=family_name,
         date_of_birth=date_of_birth,
         former_names=former_names,
+        synthetic=synthetic,
         version=1,
     )
     session.add(director)
