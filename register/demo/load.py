@@ -47,6 +47,7 @@ from register.identifiers import RegistrationBody, check_registration_number
 from register.organisations.models import Organisation
 from register.qualifications.service import QualificationEntry, add_qualification
 from register.records.history import PartChange
+from register.references.models import BMR_QUESTIONS
 from register.references.service import answer_request, decline_request, request_reference, write_leaver_reference
 from register.returns.service import submit_return
 from register.settings import Settings
@@ -695,18 +696,7 @@ def _board(load: DemoWriter, code: str) -> Board | None:
 def _bmr(load: DemoWriter, signatory: str, *, concerns: bool = False) -> dict[str, Any]:
     """A Board Member Reference's answers, competence view and signature."""
     rng = load.rng
-    answers: dict[str, dict[str, Any]] = {
-        key: {"answer": False, "detail": None}
-        for key in (
-            "upheld_disciplinary_findings",
-            "ongoing_disciplinary_processes",
-            "grievances_against_them",
-            "whistleblowing_concerns_about_conduct",
-            "serious_misconduct_or_mismanagement",
-            "schedule_4_matters",
-            "settlement_agreements",
-        )
-    }
+    answers: dict[str, dict[str, Any]] = {key: {"answer": False, "detail": None} for key in BMR_QUESTIONS}
     if concerns:
         answers["grievances_against_them"] = {"answer": True, "detail": "One grievance, not upheld, in the last year."}
     competence = {
