@@ -50,7 +50,14 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
-@click.option("--demo/--no-demo", default=True, show_default=True, help="Load demo data into an empty database.")
+@click.option(
+    "--demo/--no-demo",
+    default=None,
+    help=(
+        "Load demo data into an empty database. Default: only on the embedded database; a database named by "
+        "REGISTER_DATABASE_URL gets demo data only when --demo is given."
+    ),
+)
 @click.option(
     "--timeout-keep-alive", default=5, show_default=True, type=click.IntRange(1, 300), help="Idle connection (s)."
 )
@@ -75,7 +82,7 @@ def serve(
     host: str,
     port: int,
     workers: int,
-    demo: bool,
+    demo: bool | None,
     timeout_keep_alive: int,
     limit_concurrency: int,
     max_header_bytes: int,
@@ -89,7 +96,7 @@ def serve(
     import uvicorn
 
     settings = Settings()
-    url = _run(_prepare(settings, demo))
+    url = _run(_prepare(settings, wants_demo(settings, demo)))
     # Workers use the server this process started (or the configured one); this process stops it on exit.
     os.environ["REGISTER_DATABASE_URL"] = url.render_as_string(hide_password=False).replace("+asyncpg", "")
     click.echo(f"Serving the register on http://{host}:{port} (API docs at http://{host}:{port}/docs/)")
@@ -115,6 +122,15 @@ def serve(
             from register.db import stop_embedded_server
 
             stop_embedded_server(settings.pgdata_dir)  # fast shutdown, waited for, before the command exits
+
+
+def wants_demo(settings: Settings, demo: bool | None) -> bool:
+    """Whether ``serve`` loads demo data into an empty database: as asked, else only on the embedded server.
+
+    Synthetic people must never land in a real register by accident, so an external database gets them only
+    when ``--demo`` names them.
+    """
+    return settings.database_url is None if demo is None else demo
 
 
 async def _prepare(settings: Settings, demo: bool) -> Any:

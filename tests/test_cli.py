@@ -97,3 +97,14 @@ def test_openapi_check_fails_when_the_file_is_stale(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "out of date" in result.output
     assert stale.read_text() == "openapi: 3.1.0\npaths: {}\n"  # --check never writes
+
+
+def test_serve_loads_demo_data_on_an_external_database_only_when_asked() -> None:
+    from api.cli import wants_demo
+
+    embedded = Settings(database_url=None)
+    external = Settings(database_url="postgresql://register@db.internal/register")
+    assert wants_demo(embedded, None) is True
+    assert wants_demo(external, None) is False
+    assert wants_demo(external, True) is True
+    assert wants_demo(embedded, False) is False
