@@ -17,16 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from register import migrate
+from register.access.principal import Actor, Principal, Role
 from register.db import create_engine, create_session_factory, drop_database, ensure_database
 from register.demo import load_demo, lookup
 from register.directors.models import Director
 from register.employment.coverage import years_before
 from register.employment.models import BoardRole, EmploymentKind, EmploymentRecord
+from register.exports.datasets import ExportFilters, ExportFormat
+from register.exports.service import plan_export, stream_export
 from register.findings.models import UPHELD, Finding
 from register.identifiers import OrganisationKind, Region
 from register.organisations.models import Organisation
 from register.references.models import BoardMemberReference
 from register.returns.models import AnnualReturn
+from register.settings import Settings
 from register.statements.models import Statement
 
 TRUST_KINDS = [OrganisationKind.NHS_TRUST, OrganisationKind.FOUNDATION_TRUST]
@@ -182,3 +186,17 @@ def test_demo_ids_command_explains_an_empty_database() -> None:
     result = CliRunner().invoke(main, ["demo-ids", "--help"])
     assert result.exit_code == 0
     assert "shell variables" in result.output
+
+
+async def test_an_auditors_export_of_the_demo_has_hundreds_of_rows(
+    demo: tuple[async_sessionmaker[AsyncSession], int, int],
+) -> None:
+    factory, _organisations, _directors = demo
+    auditor = Actor(Principal(sub="demo-auditor", role=Role.AUDITOR), purpose="demo export check")
+    rows: dict[str, int] = {}
+    for name in ("checks", "assessments", "findings", "references"):
+        plan = plan_export(auditor, name, ExportFormat.NDJSON, ExportFilters())
+        body = b"".join([chunk async for chunk in stream_export(factory, plan, Settings())])
+        rows[name] = len(body.splitlines())
+    assert sum(rows.values()) >= 300, rows
+    assert all(rows.values()), f"an empty export: {rows}"
